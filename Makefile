@@ -42,6 +42,7 @@ lint:
 	yamllint --strict .
 	ansible-lint --profile production
 	antsibull-changelog lint
+	python tests/check_argument_specs.py
 	# The guide's lab inventory parses, its vault opens with the demo password, site.yml resolves.
 	mkdir -p .ansible && printf 'dockerlab-demo\n' > .ansible/demo-vault-pass
 	ansible-playbook --syntax-check -i inventory/lab.ini --vault-password-file .ansible/demo-vault-pass site.yml
