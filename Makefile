@@ -4,11 +4,11 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
-# The scenario `make lab` brings up and leaves running.
-LAB_SCENARIO ?= insecure
+# The scenario `make lab` brings up and leaves running: the guide's whole lab.
+LAB_SCENARIO ?= default
 COLLECTION_LINK := .collections/ansible_collections/dockerlab/registry
 
-.PHONY: setup engine lab lab-down test lint molecule changelog clean
+.PHONY: setup engine lab lab-down test lint package molecule changelog clean
 
 ## setup: Docker engine + debootstrap (Debian packages), .venv, collection link
 setup: engine $(VENV)/.installed $(COLLECTION_LINK)
@@ -35,8 +35,8 @@ lab: setup
 lab-down: setup
 	molecule destroy -s $(LAB_SCENARIO)
 
-## test: lint, then every Molecule scenario from scratch
-test: setup lint molecule
+## test: lint, the Galaxy package, then every Molecule scenario from scratch
+test: setup lint package molecule
 
 lint:
 	yamllint --strict .
@@ -44,10 +44,19 @@ lint:
 	antsibull-changelog lint
 	python tests/check_argument_specs.py
 	# The guide's lab inventory parses, its vault opens with the demo password, site.yml resolves.
-	mkdir -p .ansible && printf 'dockerlab-demo\n' > .ansible/demo-vault-pass
-	ansible-playbook --syntax-check -i inventory/lab.ini --vault-password-file .ansible/demo-vault-pass site.yml
-	ansible -i inventory/lab.ini --vault-password-file .ansible/demo-vault-pass localhost -m ansible.builtin.assert \
+	ansible-playbook --syntax-check -i inventory/lab.ini --vault-password-file tests/lab/demo-vault-pass site.yml
+	ansible -i inventory/lab.ini --vault-password-file tests/lab/demo-vault-pass localhost -m ansible.builtin.assert \
 	  -a "that='lab_users | length > 0 and lab_users[0].password | length > 0' quiet=true"
+	ansible-playbook --syntax-check awx/job_templates.yml
+	# CHANGELOG.rst is what antsibull-changelog generates from changelogs/.
+	mkdir -p .ansible && antsibull-changelog generate --output .ansible/CHANGELOG.rst && diff -u CHANGELOG.rst .ansible/CHANGELOG.rst
+
+## package: the Galaxy tarball (nothing of tests/ or the lab in it) installed into an empty
+## path, ansible-test sanity on that copy, and the AWX execution environment's build context
+package:
+	tests/galaxy/install.sh .build
+	tests/galaxy/sanity.sh .build/collections
+	tests/galaxy/ee_context.sh .build/ee
 
 molecule:
 	molecule test --all
