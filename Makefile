@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 LAB_SCENARIO ?= default
 COLLECTION_LINK := .collections/ansible_collections/dockerlab/registry
 
-.PHONY: setup engine lab lab-down test lint package molecule changelog clean
+.PHONY: setup engine lab lab-down test lint package molecule bench changelog clean
 
 ## setup: Docker engine + debootstrap (Debian packages), .venv, collection link
 setup: engine $(VENV)/.installed $(COLLECTION_LINK)
@@ -60,6 +60,12 @@ package:
 
 molecule:
 	molecule test --all
+
+## bench: converge cost and registry throughput on the local lab, with baselines (not part of
+## test); writes docs/benchmarks.md, .png and .json. BENCH_RUNS, BENCH_CLIENTS, BENCH_PARTS narrow it.
+bench: setup
+	pip install -q -r bench/requirements.txt
+	python bench/bench.py
 
 changelog:
 	antsibull-changelog release

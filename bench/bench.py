@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""`make bench`: converge cost and registry throughput on the local lab, side by side
+with baselines measured in the same run. Not part of `make test`.
+
+Writes docs/benchmarks.json (raw figures), docs/benchmarks.png (chart) and
+docs/benchmarks.md (tables, targets, machine), and prints the tables.
+
+Environment: BENCH_RUNS (default 3), BENCH_CLIENTS (default "3 6 12"),
+BENCH_PARTS (default "converge guide scale dataplane").
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import pathlib
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = BENCH / ".work"
+DOCS = ROOT / "docs"
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+CLIENT_COUNTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "3 6 12").split()]
+PARTS = os.environ.get("BENCH_PARTS", "converge guide scale dataplane").split()
+VAULT_PASS = ROOT / "tests/lab/demo-vault-pass"
+MIRROR = "http://mirror.dockerlab.test:5000"
+ENDPOINTS = {  # name: (URL seen from docker02, authenticated)
+    "registry HTTP": ("http://registry.me:5001", False),
+    "registry TLS+auth": ("https://registry.me:5000", True),
+    "nginx.me (ours)": ("https://nginx.me", True),
+    "nginx (guide's conf)": ("https://nginx.me:8443", True),
+}
+MEASURES = ["push_1g", "pull_1g", "pull_1g_x8", "push_20x1m", "pull_20x1m"]
+
+ENV = dict(
+    os.environ,
+    ANSIBLE_VAULT_PASSWORD_FILE=str(VAULT_PASS),
+    ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"),
+    ANSIBLE_NOCOLOR="1",
+    ANSIBLE_FORCE_COLOR="0",
+)
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def run(argv: list, logname: str, **kwargs) -> tuple[float, str]:
+    """Run a command, keep its output in .work/logs, return (wall seconds, output)."""
+    (WORK / "logs").mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    done = subprocess.run(argv, cwd=ROOT, env=ENV, capture_output=True, text=True, **kwargs)
+    seconds = time.monotonic() - start
+    output = done.stdout + done.stderr
+    (WORK / "logs" / f"{logname}.log").write_text(output)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(map(str, argv))} failed (rc={done.returncode}); see bench/.work/logs/{logname}.log\n"
+                 + output[-3000:])
+    return seconds, output
+
+
+def lab_inventory(clients: int) -> pathlib.Path:
+    """The lab of tests/lab/inventory.yml with `clients` Docker hosts, and the
+    default scenario's settings (inventory/group_vars/ with the lab's mirror)."""
+    directory = WORK / f"lab-{clients}"
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    hosts = {
+        f"docker{i:02d}": {
+            "ansible_host": f"dockerlab-docker{i:02d}",
+            "lab_ip": f"192.168.99.{60 + i}",
+            "lab_aliases": {1: ["registry.me"], 3: ["nginx.me"]}.get(i, []),
+        }
+        for i in range(1, clients + 1)
+    }
+    inventory = {"all": {"children": {
+        "lab_hosts": {"vars": {"ansible_connection": "community.docker.docker",
+                               "ansible_python_interpreter": "/usr/bin/python3"}, "hosts": hosts},
+        "registry_hosts": {"hosts": {"docker01": None}},
+        "proxy_hosts": {"hosts": {"docker03": None}},
+        "ca_hosts": {"hosts": {"localhost": {"ansible_connection": "local",
+                                             "ansible_python_interpreter": sys.executable,
+                                             "ca_dir": str(directory / "ca")}}},
+        "docker_clients": {"hosts": {name: None for name in hosts}},
+    }}}
+    (directory / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+    (directory / "group_vars").symlink_to(ROOT / "molecule/default/group_vars")
+    return directory
+
+
+def lab_up(clients: int, tag: str) -> pathlib.Path:
+    lab_down_all()
+    inventory = lab_inventory(clients)
+    seconds, _ = run(["ansible-playbook", "-i", inventory / "hosts.yml", "tests/lab/up.yml"], f"{tag}-up")
+    log(f"lab with {clients} Docker hosts up in {seconds:.0f} s")
+    return inventory
+
+
+def lab_down_all() -> None:
+    """Remove any lab host (dockerlab-dockerNN), the mirror and the network."""
+    names = subprocess.run(["docker", "ps", "-aq", "--filter", "name=^dockerlab-docker"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    if names:
+        subprocess.run(["docker", "rm", "-f", "-v", *names], capture_output=True, check=True)
+    subprocess.run(["docker", "rm", "-f", "dockerlab-mirror"], capture_output=True, check=False)
+    subprocess.run(["docker", "network", "rm", "dockerlab"], capture_output=True, check=False)
+
+
+def recap_changed(output: str) -> int:
+    return sum(int(n) for n in re.findall(r"changed=(\d+)", output.split("PLAY RECAP")[-1]))
+
+
+def converge(inventory: pathlib.Path, tag: str) -> tuple[float, int]:
+    seconds, output = run(["ansible-playbook", "-i", inventory, "playbooks/site.yml"], tag)
+    return seconds, recap_changed(output)
+
+
+def lab_credentials() -> tuple[str, str]:
+    _, output = run(["ansible-vault", "view", "inventory/group_vars/all/vault.yml"], "vault")
+    user = yaml.safe_load(output)["vault_registry_users"][0]
+    return user["name"], user["password"]
+
+
+def summary(values: list) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
+
+
+def machine() -> dict:
+    def out(argv):
+        return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
+    cpu = re.search(r"Model name:\s*(.*)", out(["lscpu"]))
+    mem = re.search(r"MemTotal:\s*(\d+)", pathlib.Path("/proc/meminfo").read_text())
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu.group(1) if cpu else platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem.group(1)) / 1048576, 1) if mem else None,
+        "kernel": platform.release(),
+        "os": out(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
+        "dockerd": out(["docker", "version", "--format", "{{.Server.Version}}"]),
+        "ansible_core": out([sys.executable, "-c", "import ansible; print(ansible.__version__)"]),
+        "lab": "docker01-NN as Docker-in-Docker containers on one bridge network, this machine's disk and CPUs",
+    }
+
+
+def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
+    """Cold site.yml on a fresh 3-host lab and a no-op re-run; the guide's script on
+    another fresh lab in the same run; cold converges with more client hosts."""
+    conv = results.setdefault("converge", {})
+    for i in range(1, RUNS + 1):
+        if "converge" in PARTS:
+            inventory = lab_up(3, f"run{i}-cold")
+            cold, changed_cold = converge(inventory, f"run{i}-cold-site")
+            noop, changed_noop = converge(inventory, f"run{i}-noop-site")
+            log(f"run {i}: cold site.yml {cold:.1f} s (changed={changed_cold}), no-op {noop:.1f} s (changed={changed_noop})")
+            if changed_noop:
+                sys.exit(f"the no-op re-run changed {changed_noop} things; see bench/.work/logs/run{i}-noop-site.log")
+            conv.setdefault("cold_3", []).append(cold)
+            conv.setdefault("noop_3", []).append(noop)
+            if i == RUNS and "dataplane" in PARTS:
+                bench_dataplane(results, inventory, credentials)
+        if "guide" in PARTS:
+            lab_up(3, f"run{i}-guide")
+            work = WORK / "guide-ca"
+            shutil.rmtree(work, ignore_errors=True)
+            seconds, _ = run(["bash", "bench/guide/lab.sh", work, *credentials, MIRROR], f"run{i}-guide-script")
+            log(f"run {i}: the guide's commands as a shell script {seconds:.1f} s")
+            conv.setdefault("guide_script_3", []).append(seconds)
+        if "scale" in PARTS:
+            for clients in CLIENT_COUNTS:
+                if clients == 3 and "converge" in PARTS:
+                    continue   # the cold run above
+                inventory = lab_up(clients, f"run{i}-scale{clients}")
+                seconds, _ = converge(inventory, f"run{i}-scale{clients}-site")
+                log(f"run {i}: cold site.yml with {clients} client hosts {seconds:.1f} s")
+                conv.setdefault(f"cold_{clients}", []).append(seconds)
+    if "dataplane" in PARTS and "converge" not in PARTS:
+        inventory = lab_up(3, "dataplane")
+        converge(inventory, "dataplane-site")
+        bench_dataplane(results, inventory, credentials)
+    lab_down_all()
+
+
+def bench_dataplane(results: dict, inventory: pathlib.Path, credentials: tuple[str, str]) -> None:
+    run(["ansible-playbook", "-i", inventory, "bench/dataplane.yml"], "dataplane-setup")
+    raw = results.setdefault("dataplane_raw", [])
+    names = list(ENDPOINTS)
+    for i in range(1, RUNS + 1):
+        order = names[i - 1:] + names[:i - 1]   # a different endpoint goes first in each run
+        for name in order:
+            url, authenticated = ENDPOINTS[name]
+            user, password = credentials if authenticated else ("-", "-")
+            _, output = run(["docker", "exec", "dockerlab-docker02", "bench-client", url, user, password, str(i)],
+                            f"dataplane-run{i}-{name.split()[0]}")
+            for line in output.splitlines():
+                if line.startswith("{"):
+                    record = json.loads(line)
+                    record["name"] = name
+                    raw.append(record)
+            log(f"run {i}: {name}: " + ", ".join(
+                f"{r['measure']} {r['mb_per_s']:.0f} MB/s" for r in raw if r["run"] == i and r["name"] == name))
+
+
+def analyse(results: dict) -> None:
+    raw = results.get("dataplane_raw", [])
+    plane = results["dataplane"] = {}
+    for name in ENDPOINTS:
+        for measure in MEASURES:
+            values = [r["mb_per_s"] for r in raw if r["name"] == name and r["measure"] == measure]
+            if values:
+                plane.setdefault(name, {})[measure] = summary(values)
+
+    def pairwise(a, b, measure):
+        """a/b per run, from the same run only."""
+        by_run = {}
+        for r in raw:
+            if r["measure"] == measure and r["name"] in (a, b):
+                by_run.setdefault(r["run"], {})[r["name"]] = r["mb_per_s"]
+        return [v[a] / v[b] for v in by_run.values() if a in v and b in v]
+
+    ratios = results["ratios"] = {}
+    for measure in ("push_1g", "pull_1g", "pull_1g_x8", "push_20x1m", "pull_20x1m"):
+        for label, a, b in (("nginx.me / registry TLS+auth", "nginx.me (ours)", "registry TLS+auth"),
+                            ("nginx.me / registry HTTP", "nginx.me (ours)", "registry HTTP"),
+                            ("nginx.me / guide's nginx", "nginx.me (ours)", "nginx (guide's conf)")):
+            values = pairwise(a, b, measure)
+            if values:
+                ratios[f"{label}, {measure}"] = summary(values)
+    conv = results.get("converge", {})
+    results["converge_summary"] = {k: summary(v) for k, v in conv.items()}
+    for label, a, b in (("no-op re-run / cold converge", "noop_3", "cold_3"),
+                        ("cold converge / guide's shell script", "cold_3", "guide_script_3"),
+                        ("12 clients / 3 clients", "cold_12", "cold_3"),
+                        ("6 clients / 3 clients", "cold_6", "cold_3")):
+        if a in conv and b in conv:
+            ratios[label] = summary([x / y for x, y in zip(conv[a], conv[b])])
+
+
+TARGETS = [  # (ratio key, comparison, bound, wording)
+    ("nginx.me / registry TLS+auth, push_1g", ">=", 0.9, "nginx.me push >= 0.9x the registry direct"),
+    ("nginx.me / registry TLS+auth, pull_1g", ">=", 0.9, "nginx.me pull >= 0.9x the registry direct"),
+    ("nginx.me / registry TLS+auth, pull_1g_x8", ">=", 0.9, "nginx.me 8 concurrent pulls >= 0.9x the registry direct"),
+    ("nginx.me / guide's nginx, push_1g", ">=", 1.0, "nginx.me push >= 1.0x the guide's nginx config"),
+    ("nginx.me / guide's nginx, pull_1g", ">=", 1.0, "nginx.me pull >= 1.0x the guide's nginx config"),
+    ("nginx.me / guide's nginx, pull_1g_x8", ">=", 1.0, "nginx.me 8 concurrent pulls >= 1.0x the guide's nginx config"),
+    ("no-op re-run / cold converge", "<=", 0.25, "no-op re-run <= 0.25x cold converge"),
+    ("cold converge / guide's shell script", "<=", 3.0, "cold converge <= 3x the guide's shell script"),
+    ("12 clients / 3 clients", "<=", 2.0, "12 clients <= 2x 3 clients"),
+]
+
+
+def converge_order(key: str) -> tuple:
+    """cold_3, noop_3, guide_script_3, then cold_N by N."""
+    return (int(key.rsplit("_", 1)[1]), ["cold", "noop", "guide_script"].index(key.rsplit("_", 1)[0]))
+
+
+def fmt(s: dict, digits: int = 1) -> str:
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
+
+
+def tables(results: dict) -> str:
+    lines = ["### Data plane (MB/s; median, min-max of %d runs)" % RUNS, "",
+             "| endpoint | " + " | ".join(MEASURES) + " |", "|---" * (len(MEASURES) + 1) + "|"]
+    for name, measures in results.get("dataplane", {}).items():
+        lines.append(f"| {name} | " + " | ".join(fmt(measures[m], 0) if m in measures else "" for m in MEASURES) + " |")
+    lines += ["", "### Converge (seconds; median, min-max of %d runs)" % RUNS, "",
+              "| step | seconds |", "|---|---|"]
+    labels = {"cold_3": "cold site.yml, fresh lab, 3 client hosts", "noop_3": "no-op re-run of site.yml",
+              "guide_script_3": "the guide's commands as a shell script, fresh lab"}
+    for key, s in sorted(results.get("converge_summary", {}).items(), key=lambda kv: converge_order(kv[0])):
+        label = labels.get(key, f"cold site.yml, fresh lab, {key.split('_')[-1]} client hosts")
+        lines.append(f"| {label} | {fmt(s)} |")
+    lines += ["", "### Ratios (pair by pair within one run; median, min-max)", "", "| ratio | value |", "|---|---|"]
+    for key, s in results.get("ratios", {}).items():
+        lines.append(f"| {key} | {fmt(s, 2)} |")
+    lines += ["", "### Targets (reported, not asserted)", "", "| target | measured | met |", "|---|---|---|"]
+    for key, op, bound, wording in TARGETS:
+        s = results.get("ratios", {}).get(key)
+        if not s:
+            continue
+        met = s["median"] >= bound if op == ">=" else s["median"] <= bound
+        lines.append(f"| {wording} | {s['median']:.2f} | {'yes' if met else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: dict, path: pathlib.Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plane = results.get("dataplane", {})
+    conv = results.get("converge_summary", {})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 2]})
+    names = list(plane)
+    width = 0.8 / max(len(names), 1)
+    for j, name in enumerate(names):
+        xs = [m + j * width for m in range(len(MEASURES))]
+        med = [plane[name].get(m, {}).get("median", 0) for m in MEASURES]
+        low = [med[k] - plane[name].get(m, {}).get("min", 0) for k, m in enumerate(MEASURES)]
+        high = [plane[name].get(m, {}).get("max", 0) - med[k] for k, m in enumerate(MEASURES)]
+        left.bar(xs, med, width, yerr=[low, high], capsize=3, label=name)
+    left.set_xticks([m + 0.4 - width / 2 for m in range(len(MEASURES))], MEASURES)
+    left.set_ylabel("MB/s (median, min-max)")
+    left.set_title("Registry throughput, curl + registry API from docker02")
+    left.legend(fontsize=8)
+    keys = sorted(conv, key=converge_order)
+    med = [conv[k]["median"] for k in keys]
+    right.bar(range(len(keys)), med, yerr=[[m - conv[k]["min"] for m, k in zip(med, keys)],
+                                          [conv[k]["max"] - m for m, k in zip(med, keys)]], capsize=3,
+              color="tab:gray")
+    right.set_xticks(range(len(keys)), keys, rotation=20, fontsize=8)
+    right.set_ylabel("seconds (median, min-max)")
+    right.set_title("site.yml and the guide's shell script")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def write_docs(results: dict, table: str) -> None:
+    m = results["machine"]
+    text = f"""# Benchmarks
+
+<!-- Written by `make bench` (bench/bench.py); do not edit by hand. -->
+
+Latest run: {m['date']}, on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, kernel {m['kernel']},
+dockerd {m['dockerd']}, ansible-core {m['ansible_core']}. The lab: {m['lab']}.
+
+Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.png`.
+
+![benchmarks](benchmarks.png)
+
+## How it is measured
+
+- **Data plane**: from docker02, `bench/client.sh` moves blobs with the registry API and curl (no
+  compression, so the figure is the server side's): a monolithic upload of one 1 GiB blob of random
+  bytes, its download, 8 concurrent downloads of it (8 GiB, MB/s of the whole), and 20 blobs of 1 MiB up
+  and down one after another (per-request cost). Endpoints: `registry.me:5001` plain HTTP (the registry
+  role in the guide's first mode), `registry.me:5000` with TLS + htpasswd (the guide's third mode), our
+  `nginx.me`, and nginx with the guide's own `registry.conf` (`bench/guide/registry.conf`, verbatim) on
+  `nginx.me:8443` in front of the same registry, certificate and users. The order of endpoints rotates
+  from run to run.
+- **Converge**: `ansible-playbook playbooks/site.yml` on a fresh lab (lab hosts just started, nothing
+  configured) with the guide's settings (`inventory/group_vars/`), then again (no-op; changed=0 is
+  checked), and `bench/guide/lab.sh` (the guide's commands as one shell script, `docker exec` in place
+  of ssh, same end state) on another fresh lab; then cold converges with more client hosts. Wall time of
+  the whole command; the project's `ansible.cfg` as users get it (5 forks).
+- Each figure is the median of {RUNS} runs with min and max; ratios are computed run by run and then
+  summarised.
+
+## Results
+
+{table}"""
+    (DOCS / "benchmarks.md").write_text(text)
+
+
+def main() -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    DOCS.mkdir(exist_ok=True)
+    log(f"runs={RUNS} clients={CLIENT_COUNTS} parts={PARTS}")
+    started = time.monotonic()
+    results = {"machine": machine(), "runs": RUNS}
+    credentials = lab_credentials()
+    bench_converge(results, credentials)
+    analyse(results)
+    results["bench_seconds"] = round(time.monotonic() - started)
+    (DOCS / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
+    chart(results, DOCS / "benchmarks.png")
+    table = tables(results)
+    write_docs(results, table)
+    print(table)
+    log(f"done in {results['bench_seconds']} s: docs/benchmarks.md, docs/benchmarks.png, docs/benchmarks.json")
+
+
+if __name__ == "__main__":
+    main()
