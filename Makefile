@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 LAB_SCENARIO ?= default
 COLLECTION_LINK := .collections/ansible_collections/dockerlab/registry
 
-.PHONY: setup engine lab lab-down test lint package molecule bench changelog clean
+.PHONY: setup engine lab lab-down test lint package contracts molecule bench changelog clean
 
 ## setup: Docker engine + debootstrap (Debian packages), .venv, collection link
 setup: engine $(VENV)/.installed $(COLLECTION_LINK)
@@ -35,8 +35,8 @@ lab: setup
 lab-down: setup
 	molecule destroy -s $(LAB_SCENARIO)
 
-## test: lint, the Galaxy package, then every Molecule scenario from scratch
-test: setup lint package molecule
+## test: lint, the Galaxy package, the stand-in images' contracts, then every Molecule scenario from scratch
+test: setup lint package contracts molecule
 
 lint:
 	yamllint --strict .
@@ -52,11 +52,23 @@ lint:
 	mkdir -p .ansible && antsibull-changelog generate --output .ansible/CHANGELOG.rst && diff -u CHANGELOG.rst .ansible/CHANGELOG.rst
 
 ## package: the Galaxy tarball (nothing of tests/ or the lab in it) installed into an empty
-## path, ansible-test sanity on that copy, and the AWX execution environment's build context
+## path, ansible-test sanity on that copy, and the AWX execution environment: its build
+## context and its image built from that tarball (rebuilt only when an input changed);
+## the `default` scenario runs site.yml in it against the lab (tests/runner.yml)
 package:
 	tests/galaxy/install.sh .build
 	tests/galaxy/sanity.sh .build/collections
 	tests/galaxy/ee_context.sh .build/ee
+	tests/ee/build.sh .build/dist/dockerlab-registry-*.tar.gz
+
+## contracts: build the stand-in images (build.sh, reused while unchanged) and check them
+## against the official images' contracts (tests/lab/images/contracts.yml)
+CONTRACT_RECIPES := registry nginx nginx-debian busybox
+contracts: setup $(addprefix image-,$(CONTRACT_RECIPES))
+	python tests/lab/images/check_contracts.py
+
+image-%: engine
+	tests/lab/images/build.sh $*.recipe
 
 molecule:
 	molecule test --all

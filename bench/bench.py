@@ -76,24 +76,21 @@ def lab_inventory(clients: int) -> pathlib.Path:
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
+    # tests/lab/inventory.yml (SSH, the harness's key) with `clients` lab hosts.
+    inventory = yaml.safe_load((ROOT / "tests/lab/inventory.yml").read_text())
+    groups = inventory["all"]["children"]
     hosts = {
         f"docker{i:02d}": {
-            "ansible_host": f"dockerlab-docker{i:02d}",
-            "lab_ip": f"192.168.99.{60 + i}",
+            "ansible_host": f"192.168.99.{60 + i}",
+            "lab_container": f"dockerlab-docker{i:02d}",
             "lab_aliases": {1: ["registry.me"], 3: ["nginx.me"]}.get(i, []),
         }
         for i in range(1, clients + 1)
     }
-    inventory = {"all": {"children": {
-        "lab_hosts": {"vars": {"ansible_connection": "community.docker.docker",
-                               "ansible_python_interpreter": "/usr/bin/python3"}, "hosts": hosts},
-        "registry_hosts": {"hosts": {"docker01": None}},
-        "proxy_hosts": {"hosts": {"docker03": None}},
-        "ca_hosts": {"hosts": {"localhost": {"ansible_connection": "local",
-                                             "ansible_python_interpreter": sys.executable,
-                                             "ca_dir": str(directory / "ca")}}},
-        "docker_clients": {"hosts": {name: None for name in hosts}},
-    }}}
+    groups["lab_hosts"]["hosts"] = hosts
+    groups["proxy_hosts"] = {"hosts": {"docker03": None}}
+    groups["ca_hosts"]["hosts"]["localhost"]["ca_dir"] = str(directory / "ca")
+    groups["docker_clients"]["hosts"] = {name: None for name in hosts}
     (directory / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
     (directory / "group_vars").symlink_to(ROOT / "molecule/default/group_vars")
     return directory
@@ -113,7 +110,7 @@ def lab_down_all() -> None:
                            capture_output=True, text=True, check=True).stdout.split()
     if names:
         subprocess.run(["docker", "rm", "-f", "-v", *names], capture_output=True, check=True)
-    subprocess.run(["docker", "rm", "-f", "dockerlab-mirror"], capture_output=True, check=False)
+    subprocess.run(["docker", "rm", "-f", "dockerlab-mirror", "dockerlab-aptcache"], capture_output=True, check=False)
     subprocess.run(["docker", "network", "rm", "dockerlab"], capture_output=True, check=False)
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `ansible-builder create` for awx/execution-environment.yml, then check that the
 # build context installs this collection, its Galaxy dependencies and its Python
-# and system dependencies. (Building the image needs quay.io and Galaxy: not here.)
+# and system dependencies. (tests/ee/build.sh builds the image where quay.io and
+# Galaxy cannot be reached.)
 # Usage: tests/galaxy/ee_context.sh DIR
 set -euo pipefail
 ctx=${1:?usage: $0 DIR}
