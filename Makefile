@@ -61,10 +61,13 @@ package:
 	tests/galaxy/ee_context.sh .build/ee
 	tests/ee/build.sh .build/dist/dockerlab-registry-*.tar.gz
 
-## contracts: build the stand-in images (build.sh, reused while unchanged) and check them
-## against the official images' contracts (tests/lab/images/contracts.yml)
-CONTRACT_RECIPES := registry nginx nginx-debian busybox
+## contracts: build the stand-in images (build.sh, reused while unchanged), or with
+## LAB_IMAGES=official pull the real ones, and check them against the official images'
+## contracts (tests/lab/images/contracts.yml)
+OFFICIAL_IMAGES := registry:2 nginx:latest busybox:latest
+CONTRACT_RECIPES := nginx-debian $(if $(filter official,$(LAB_IMAGES)),,registry nginx busybox)
 contracts: setup $(addprefix image-,$(CONTRACT_RECIPES))
+	$(if $(filter official,$(LAB_IMAGES)),for image in $(OFFICIAL_IMAGES); do docker pull $$image; done)
 	python tests/lab/images/check_contracts.py
 
 image-%: engine
