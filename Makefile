@@ -27,9 +27,10 @@ $(COLLECTION_LINK):
 	ln -sfn ../../.. $@
 
 ## lab: bring up docker01-03 locally, run site.yml against them, prove a push/pull
+## (tests/lab/proof.yml, between the clients the scenario's group_vars/lab_hosts.yml names)
 lab: setup
 	molecule converge -s $(LAB_SCENARIO)
-	ansible-playbook -i tests/lab/inventory.yml tests/lab/proof.yml
+	ansible-playbook -i tests/lab/inventory.yml -e @molecule/$(LAB_SCENARIO)/group_vars/lab_hosts.yml tests/lab/proof.yml
 
 ## lab-down: remove the local lab (images stay for the next run)
 lab-down: setup
@@ -43,6 +44,8 @@ lint:
 	ansible-lint --profile production
 	antsibull-changelog lint
 	python tests/check_argument_specs.py
+	# requirements.yml is galaxy.yml's dependencies (`python tests/galaxy/requirements.py --write` writes it).
+	python tests/galaxy/requirements.py
 	# The guide's lab inventory parses, its vault opens with the demo password, site.yml resolves.
 	ansible-playbook --syntax-check -i inventory/lab.ini --vault-password-file tests/lab/demo-vault-pass site.yml
 	ansible -i inventory/lab.ini --vault-password-file tests/lab/demo-vault-pass localhost -m ansible.builtin.assert \
