@@ -46,6 +46,8 @@ lint:
 	python tests/check_argument_specs.py
 	# requirements.yml is galaxy.yml's dependencies (`python tests/galaxy/requirements.py --write` writes it).
 	python tests/galaxy/requirements.py
+	# docs/bad-input.md is the table of tests/bad_input_cases.yml (`python tests/bad_input_table.py --write` writes it).
+	python tests/bad_input_table.py >/dev/null
 	# The guide's lab inventory parses, its vault opens with the demo password, site.yml resolves.
 	ansible-playbook --syntax-check -i inventory/lab.ini --vault-password-file tests/lab/demo-vault-pass site.yml
 	ansible -i inventory/lab.ini --vault-password-file tests/lab/demo-vault-pass localhost -m ansible.builtin.assert \
