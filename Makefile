@@ -44,6 +44,8 @@ lint:
 	ansible-lint --profile production
 	antsibull-changelog lint
 	python tests/check_argument_specs.py
+	# Every `that`/`when` item is a string: an unquoted ': ' makes YAML read a mapping.
+	python tests/check_conditionals.py
 	# requirements.yml is galaxy.yml's dependencies (`python tests/galaxy/requirements.py --write` writes it).
 	python tests/galaxy/requirements.py
 	# docs/bad-input.md is the table of tests/bad_input_cases.yml (`python tests/bad_input_table.py --write` writes it).
