@@ -9,6 +9,7 @@ a lab client (Debian's python3) through ansible.builtin.script.
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import sys
@@ -42,7 +43,10 @@ def check(reference):
     blobs = [json.loads(manifest)["config"]] + json.loads(manifest)["layers"]
     size = 0
     for blob in blobs:
-        body = fetch(f"{base}/blobs/{blob['digest']}")
+        try:
+            body = fetch(f"{base}/blobs/{blob['digest']}")
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
+            return f"blob {blob['digest']} of {reference} could not be read: {error!r}"
         if "sha256:" + hashlib.sha256(body).hexdigest() != blob["digest"]:
             return f"blob {blob['digest']} of {reference} does not hash to its digest"
         size += len(body)
@@ -54,7 +58,7 @@ def main():
     for reference in sys.argv[1:]:
         try:
             line = check(reference)
-        except (urllib.error.URLError, OSError, KeyError, ValueError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, KeyError, ValueError) as error:
             line = f"{reference}: {error}"
         failed = failed or not line.startswith("ok ")
         print(line)
