@@ -28,7 +28,7 @@ host's bad input stops the run for all. Each row below is a case of
 `tests/bad_input_cases.yml`, one mistake against the guide's whole lab (registry.me:5000
 with TLS and htpasswd on docker01, nginx.me on docker03, docker01-03 clients of both, the
 CA on the controller); `tests/bad_input.yml` runs `site.yml` with it on the converged lab
-(Molecule scenario `faults`), four cases at a time, and checks that the run failed on that
+(the end of the Molecule scenario `default`), four cases at a time, and checks that the run failed on that
 host, printed the message below, stopped in the first play (the one exception is nginx's
 own syntax: it stops in the proxy's play, where the new configuration is tested with
 `nginx -t` and never installed) and changed nothing, and that the lab hosts and the CA
