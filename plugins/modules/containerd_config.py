@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: dockerlab.registry maintainers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt): Ansible's
+# licence for modules; the rest of the collection is Apache-2.0 (LICENSE).
 
 from __future__ import absolute_import, division, print_function
 
@@ -26,7 +27,7 @@ description:
     The C(hosts.toml) files themselves are read on every pull.
 version_added: 0.2.0
 author:
-  - dockerlab.registry maintainers
+  - dockerlab.registry maintainers (@dockerlab)
 requirements:
   - Python 3.11 (C(tomllib)) or the C(tomli) package on the managed host.
 options:
