@@ -93,15 +93,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-try:
-    import tomllib as toml_reader
-    HAS_TOML = True
-except ImportError:
-    try:
-        import tomli as toml_reader
-        HAS_TOML = True
-    except ImportError:
-        HAS_TOML = False
+from ansible_collections.dockerlab.registry.plugins.module_utils.toml import HAS_TOML, toml_reader
 
 CRI_V2 = 'io.containerd.grpc.v1.cri'
 CRI_V1 = 'cri'
