@@ -173,6 +173,9 @@ def main():
     relative = [path for path in paths if not os.path.isabs(path)]
     if relative:
         module.fail_json(msg='files[].path must be absolute: %s' % ', '.join(relative))
+    directories = [path for path in paths if os.path.isdir(path)]
+    if directories:
+        module.fail_json(msg='files[].path names a directory, not a file: %s' % ', '.join(directories))
 
     # Every new content is checked before anything is written.
     planned = []
