@@ -22,7 +22,8 @@ if [ -n "$leaked" ]; then
 fi
 # ... and everything a user runs is in it.
 for wanted in MANIFEST.json FILES.json README.md LICENSE CHANGELOG.rst meta/runtime.yml \
-  meta/execution-environment.yml requirements.txt bindep.txt playbooks/site.yml; do
+  meta/execution-environment.yml requirements.txt bindep.txt playbooks/site.yml playbooks/gc.yml \
+  playbooks/delete_images.yml; do
   grep -qx "$wanted" <<<"$listing" || { echo "The tarball lacks $wanted" >&2; exit 1; }
 done
 for role in "$top"/roles/*/; do
