@@ -36,7 +36,8 @@ lab: setup
 lab-down: setup
 	molecule destroy -s $(LAB_SCENARIO)
 
-## test: lint, the Galaxy package, the stand-in images' contracts, then every Molecule scenario from scratch
+## test: lint, the Galaxy package, the stand-in images' contracts, then the Molecule scenarios from scratch
+## (MOLECULE_SCENARIOS: every scenario, insecure's checks inside operations)
 test: setup lint package contracts molecule
 
 lint:
@@ -57,6 +58,9 @@ lint:
 	ansible-playbook --syntax-check awx/job_templates.yml
 	# CHANGELOG.rst is what antsibull-changelog generates from changelogs/.
 	mkdir -p .ansible && antsibull-changelog generate --output .ansible/CHANGELOG.rst && diff -u CHANGELOG.rst .ansible/CHANGELOG.rst
+	# Every scenario runs in `make test`: in MOLECULE_SCENARIOS, or insecure (whose checks operations runs).
+	for dir in molecule/*/; do case " $(MOLECULE_SCENARIOS) insecure " in *" $$(basename $$dir) "*) ;; \
+	  *) echo "$$dir is not in MOLECULE_SCENARIOS: make test would never run it" >&2; exit 1 ;; esac; done
 
 ## package: the Galaxy tarball (nothing of tests/ or the lab in it) installed into an empty
 ## path, ansible-test sanity on that copy, and the AWX execution environment: its build
@@ -80,8 +84,12 @@ contracts: setup $(addprefix image-,$(CONTRACT_RECIPES))
 image-%: engine
 	tests/lab/images/build.sh $*.recipe
 
+# Every scenario but insecure: operations is insecure's mode with registry operations on
+# top, and its verify runs insecure's checks (molecule/insecure/checks.yml) on its lab.
+# `molecule test -s insecure` runs that mode alone.
+MOLECULE_SCENARIOS := default htpasswd nginx operations tls
 molecule:
-	molecule test --all
+	for scenario in $(MOLECULE_SCENARIOS); do molecule test -s $$scenario || exit 1; done
 
 ## bench: converge cost and registry throughput on the local lab, with baselines (not part of
 ## test); writes docs/benchmarks.md, .png and .json. BENCH_RUNS, BENCH_CLIENTS, BENCH_PARTS narrow it.
