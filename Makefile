@@ -37,7 +37,7 @@ lab-down: setup
 	molecule destroy -s $(LAB_SCENARIO)
 
 ## test: lint, the Galaxy package, the stand-in images' contracts, then the Molecule scenarios from scratch
-## (MOLECULE_SCENARIOS: every scenario, insecure's checks inside operations)
+## (MOLECULE_SCENARIOS: every scenario, insecure's checks inside operations, nginx's inside ha)
 test: setup lint package contracts molecule
 
 lint:
@@ -45,6 +45,8 @@ lint:
 	ansible-lint --profile production
 	antsibull-changelog lint
 	python tests/check_argument_specs.py
+	# The S3 bucket check's request signing against AWS's published SigV4 examples, and its messages.
+	python tests/plugins/test_s3_bucket_check.py
 	# Every `that`/`when` item is a string: an unquoted ': ' makes YAML read a mapping.
 	python tests/check_conditionals.py
 	# requirements.yml is galaxy.yml's dependencies (`python tests/galaxy/requirements.py --write` writes it).
@@ -58,8 +60,8 @@ lint:
 	ansible-playbook --syntax-check awx/job_templates.yml
 	# CHANGELOG.rst is what antsibull-changelog generates from changelogs/.
 	mkdir -p .ansible && antsibull-changelog generate --output .ansible/CHANGELOG.rst && diff -u CHANGELOG.rst .ansible/CHANGELOG.rst
-	# Every scenario runs in `make test`: in MOLECULE_SCENARIOS, or insecure (whose checks operations runs).
-	for dir in molecule/*/; do case " $(MOLECULE_SCENARIOS) insecure " in *" $$(basename $$dir) "*) ;; \
+	# Every scenario runs in `make test`: in MOLECULE_SCENARIOS, or insecure or nginx (whose checks operations and ha run).
+	for dir in molecule/*/; do case " $(MOLECULE_SCENARIOS) insecure nginx " in *" $$(basename $$dir) "*) ;; \
 	  *) echo "$$dir is not in MOLECULE_SCENARIOS: make test would never run it" >&2; exit 1 ;; esac; done
 
 ## package: the Galaxy tarball (nothing of tests/ or the lab in it) installed into an empty
@@ -84,10 +86,12 @@ contracts: setup $(addprefix image-,$(CONTRACT_RECIPES))
 image-%: engine
 	tests/lab/images/build.sh $*.recipe
 
-# Every scenario but insecure: operations is insecure's mode with registry operations on
-# top, and its verify runs insecure's checks (molecule/insecure/checks.yml) on its lab.
-# `molecule test -s insecure` runs that mode alone.
-MOLECULE_SCENARIOS := default htpasswd nginx operations tls
+# Every scenario but insecure and nginx: operations is insecure's mode with registry
+# operations on top, and its verify runs insecure's checks (molecule/insecure/checks.yml)
+# on its lab; ha is nginx's lab with nginx.me's registry as two replicas on S3, and its
+# verify runs nginx's checks (molecule/nginx/checks.yml) there. `molecule test -s insecure`
+# and `molecule test -s nginx` run those modes alone.
+MOLECULE_SCENARIOS := default htpasswd ha operations tls
 molecule:
 	for scenario in $(MOLECULE_SCENARIOS); do molecule test -s $$scenario || exit 1; done
 
