@@ -78,36 +78,23 @@ class Client:
                 return None, {}, repr(err).encode()
 
 
-def pull(target):
+def pull(target, kind):
+    """GET a layer (kind "blobs") or the manifest (kind "manifests") in a loop; its bytes must hash to its digest."""
+    digest = target["digest"] if kind == "blobs" else target["manifest"]
+    headers = {"Accept": MANIFEST_TYPES} if kind == "manifests" else {}
+    pause = config["pause"] if kind == "blobs" else config["manifest_pause"]
     client = Client(target["base"])
     while running():
         t = round(time.monotonic() - start, 2)
-        status, _, body = client.request("GET", f"/v2/{target['repo']}/blobs/{target['digest']}")
-        event = {"t": t, "status": status, "ok": status == 200}
-        if status == 200 and "sha256:" + hashlib.sha256(body).hexdigest() != target["digest"]:
+        status, _, body = client.request("GET", f"/v2/{target['repo']}/{kind}/{digest}", headers=headers)
+        event = {"t": t, "status": status, "ok": status == 200, "manifest": kind == "manifests"}
+        if status == 200 and "sha256:" + hashlib.sha256(body).hexdigest() != digest:
             event.update(ok=False, corrupt=True)
         if not event["ok"]:
             event["error"] = body[:200].decode(errors="replace")
         with lock:
             results[target["name"]]["pulls"].append(event)
-        time.sleep(config["pause"])
-
-
-def pull_manifest(target):
-    """A pull's first request, small and often: GET of the manifest, its bytes hashed to its digest."""
-    client = Client(target["base"])
-    while running():
-        t = round(time.monotonic() - start, 2)
-        status, _, body = client.request("GET", f"/v2/{target['repo']}/manifests/{target['manifest']}",
-                                         headers={"Accept": MANIFEST_TYPES})
-        event = {"t": t, "status": status, "ok": status == 200, "manifest": True}
-        if status == 200 and "sha256:" + hashlib.sha256(body).hexdigest() != target["manifest"]:
-            event.update(ok=False, corrupt=True)
-        if not event["ok"]:
-            event["error"] = body[:200].decode(errors="replace")
-        with lock:
-            results[target["name"]]["pulls"].append(event)
-        time.sleep(config["manifest_pause"])
+        time.sleep(pause)
 
 
 def upload(target):
@@ -147,8 +134,8 @@ for target in config["targets"]:
         sys.exit(f"{target['name']}: the manifest {target['repo']}@{target['manifest']} answered {status}: {body[:200]}")
     target["digest"] = max(json.loads(body)["layers"], key=lambda layer: layer["size"])["digest"]
 
-threads = [threading.Thread(target=pull, args=(t,)) for t in config["targets"] for _ in range(config["pull_threads"])]
-threads += [threading.Thread(target=pull_manifest, args=(t,))
+threads = [threading.Thread(target=pull, args=(t, "blobs")) for t in config["targets"] for _ in range(config["pull_threads"])]
+threads += [threading.Thread(target=pull, args=(t, "manifests"))
             for t in config["targets"] for _ in range(config["manifest_threads"])]
 threads += [threading.Thread(target=upload, args=(t,)) for t in config["targets"]]
 for thread in threads:
