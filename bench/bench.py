@@ -6,7 +6,7 @@ Writes docs/benchmarks.json (raw figures), docs/benchmarks.png (chart) and
 docs/benchmarks.md (tables, targets, machine), and prints the tables.
 
 Environment: BENCH_RUNS (default 3), BENCH_CLIENTS (default "3 6 12"),
-BENCH_PARTS (default "converge guide scale dataplane").
+BENCH_PARTS (default "converge guide scale dataplane scaleout").
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ WORK = BENCH / ".work"
 DOCS = ROOT / "docs"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 CLIENT_COUNTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "3 6 12").split()]
-PARTS = os.environ.get("BENCH_PARTS", "converge guide scale dataplane").split()
+PARTS = os.environ.get("BENCH_PARTS", "converge guide scale dataplane scaleout").split()
 VAULT_PASS = ROOT / "tests/lab/demo-vault-pass"
 MIRROR = "http://mirror.dockerlab.test:5000"
 ENDPOINTS = {  # name: (URL seen from docker02, authenticated)
@@ -41,6 +41,11 @@ ENDPOINTS = {  # name: (URL seen from docker02, authenticated)
     "nginx (guide's conf)": ("https://nginx.me:8443", True),
 }
 MEASURES = ["push_1g", "pull_1g", "pull_1g_x8", "push_20x1m", "pull_20x1m"]
+# The scale-out part: nginx.me (docker03) in front of either of these, on the ha scenario's lab.
+SCALEOUT = {
+    "2 replicas on S3": [],   # molecule/ha/host_vars/docker03 as it is
+    "1 replica on the filesystem": ["-e", json.dumps({"registry_replicas": 1, "registry_storage": "filesystem"})],
+}
 
 ENV = dict(
     os.environ,
@@ -110,7 +115,9 @@ def lab_down_all() -> None:
                            capture_output=True, text=True, check=True).stdout.split()
     if names:
         subprocess.run(["docker", "rm", "-f", "-v", *names], capture_output=True, check=True)
-    subprocess.run(["docker", "rm", "-f", "dockerlab-mirror", "dockerlab-aptcache"], capture_output=True, check=False)
+    subprocess.run(["docker", "rm", "-f", "dockerlab-mirror", "dockerlab-aptcache", "dockerlab-objectstore"],
+                   capture_output=True, check=False)
+    subprocess.run(["docker", "volume", "rm", "dockerlab-objectstore-data"], capture_output=True, check=False)
     subprocess.run(["docker", "network", "rm", "dockerlab"], capture_output=True, check=False)
 
 
@@ -189,6 +196,17 @@ def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
     lab_down_all()
 
 
+def client_measure(container: str, url: str, user: str, password: str, i: int, name: str, raw: list,
+                   logname: str) -> None:
+    """client.sh on a lab host against one endpoint; its records, named, go to raw."""
+    _, output = run(["docker", "exec", container, "bench-client", url, user, password, str(i)], logname)
+    for line in output.splitlines():
+        if line.startswith("{"):
+            raw.append(dict(json.loads(line), name=name))
+    log(f"run {i}: {name}: " + ", ".join(
+        f"{r['measure']} {r['mb_per_s']:.0f} MB/s" for r in raw if r["run"] == i and r["name"] == name))
+
+
 def bench_dataplane(results: dict, inventory: pathlib.Path, credentials: tuple[str, str]) -> None:
     run(["ansible-playbook", "-i", inventory, "bench/dataplane.yml"], "dataplane-setup")
     raw = results.setdefault("dataplane_raw", [])
@@ -198,15 +216,49 @@ def bench_dataplane(results: dict, inventory: pathlib.Path, credentials: tuple[s
         for name in order:
             url, authenticated = ENDPOINTS[name]
             user, password = credentials if authenticated else ("-", "-")
-            _, output = run(["docker", "exec", "dockerlab-docker02", "bench-client", url, user, password, str(i)],
-                            f"dataplane-run{i}-{name.split()[0]}")
-            for line in output.splitlines():
-                if line.startswith("{"):
-                    record = json.loads(line)
-                    record["name"] = name
-                    raw.append(record)
-            log(f"run {i}: {name}: " + ", ".join(
-                f"{r['measure']} {r['mb_per_s']:.0f} MB/s" for r in raw if r["run"] == i and r["name"] == name))
+            client_measure("dockerlab-docker02", url, user, password, i, name, raw,
+                           f"dataplane-run{i}-{name.split()[0]}")
+
+
+def bench_scaleout(results: dict) -> None:
+    """The ha scenario's lab (its inventory settings, the lab's object store): the same
+    client (docker01) through the same nginx.me, to two registry replicas on S3 and, after a
+    converge of docker03 with other settings, to one on the filesystem; the order flips
+    each run, so drift does not favour one."""
+    lab_down_all()
+    directory = WORK / "lab-ha"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    inventory = yaml.safe_load((ROOT / "tests/lab/inventory.yml").read_text())
+    inventory["all"]["children"]["proxy_hosts"] = {"hosts": {"docker02": None, "docker03": None}}
+    inventory["all"]["children"]["ca_hosts"]["hosts"]["localhost"]["ca_dir"] = str(directory / "ca")
+    (directory / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
+    for part in ("group_vars", "host_vars"):
+        (directory / part).symlink_to(ROOT / "molecule/ha" / part)
+    ENV["DOCKERLAB_OBJECTSTORE"] = "true"
+    try:
+        seconds, _ = run(["ansible-playbook", "-i", directory, "tests/lab/up.yml"], "scaleout-up")
+        log(f"the ha lab (with its object store) up in {seconds:.0f} s")
+        run(["ansible-playbook", "-i", directory, "playbooks/site.yml"], "scaleout-site")
+        run(["ansible-playbook", "-i", directory, "bench/client.yml", "-e", "bench_client=docker01"], "scaleout-client")
+        users = yaml.safe_load((ROOT / "molecule/nginx/group_vars/all.yml").read_text())["lab_users"]
+        user, password = users[0]["name"], users[0]["password"]
+        raw = results.setdefault("scaleout_raw", [])
+        names = list(SCALEOUT)
+        current = names[0]
+        for i in range(1, RUNS + 1):
+            order = names if i % 2 else names[::-1]
+            for name in order:
+                if name != current:
+                    seconds, _ = run(["ansible-playbook", "-i", directory, "playbooks/site.yml", "--limit", "docker03",
+                                      "--tags", "proxy", *SCALEOUT[name]], f"scaleout-run{i}-converge")
+                    log(f"run {i}: nginx.me now in front of {name} (converged in {seconds:.0f} s)")
+                    current = name
+                client_measure("dockerlab-docker01", "https://nginx.me", user, password, i, name, raw,
+                               f"scaleout-run{i}-{name.split()[0]}")
+    finally:
+        del ENV["DOCKERLAB_OBJECTSTORE"]
+        lab_down_all()
 
 
 def analyse(results: dict) -> None:
@@ -234,6 +286,21 @@ def analyse(results: dict) -> None:
             values = pairwise(a, b, measure)
             if values:
                 ratios[f"{label}, {measure}"] = summary(values)
+    scaleout = results.get("scaleout_raw", [])
+    for name in SCALEOUT:
+        for measure in MEASURES:
+            values = [r["mb_per_s"] for r in scaleout if r["name"] == name and r["measure"] == measure]
+            if values:
+                results.setdefault("scaleout", {}).setdefault(name, {})[measure] = summary(values)
+    a, b = SCALEOUT
+    for measure in MEASURES:
+        by_run = {}
+        for r in scaleout:
+            if r["measure"] == measure:
+                by_run.setdefault(r["run"], {})[r["name"]] = r["mb_per_s"]
+        values = [v[a] / v[b] for v in by_run.values() if a in v and b in v]
+        if values:
+            ratios[f"nginx.me to {a} / to {b}, {measure}"] = summary(values)
     conv = results.get("converge", {})
     results["converge_summary"] = {k: summary(v) for k, v in conv.items()}
     for label, a, b in (("no-op re-run / cold converge", "noop_3", "cold_3"),
@@ -271,6 +338,13 @@ def tables(results: dict) -> str:
              "| endpoint | " + " | ".join(MEASURES) + " |", "|---" * (len(MEASURES) + 1) + "|"]
     for name, measures in results.get("dataplane", {}).items():
         lines.append(f"| {name} | " + " | ".join(fmt(measures[m], 0) if m in measures else "" for m in MEASURES) + " |")
+    if results.get("scaleout"):
+        lines += ["", "### Scale-out: nginx.me in front of 2 replicas on S3 or 1 on the filesystem (MB/s; median, "
+                  "min-max of %d runs)" % RUNS, "", "| nginx.me to | " + " | ".join(MEASURES) + " |",
+                  "|---" * (len(MEASURES) + 1) + "|"]
+        for name, measures in results["scaleout"].items():
+            lines.append(f"| {name} | " + " | ".join(fmt(measures[m], 0) if m in measures else "" for m in MEASURES)
+                         + " |")
     lines += ["", "### Converge (seconds; median, min-max of %d runs)" % RUNS, "",
               "| step | seconds |", "|---|---|"]
     labels = {"cold_3": "cold site.yml, fresh lab, 3 client hosts", "noop_3": "no-op re-run of site.yml",
@@ -325,12 +399,16 @@ def chart(results: dict, path: pathlib.Path) -> None:
 
 def write_docs(results: dict, table: str) -> None:
     m = results["machine"]
+    older = {group: when["date"] for group, when in results.get("measured", {}).items() if when["date"] != m["date"]}
+    measured = ("\nNot measured in the latest run (`BENCH_PARTS`), kept from earlier runs: "
+                + ", ".join(f"{group} ({date})" for group, date in older.items()) + ".\n") if older else ""
     text = f"""# Benchmarks
 
 <!-- Written by `make bench` (bench/bench.py); do not edit by hand. -->
 
 Latest run: {m['date']}, on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, kernel {m['kernel']},
 dockerd {m['dockerd']}, ansible-core {m['ansible_core']}. The lab: {m['lab']}.
+{measured}
 
 Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.png`.
 
@@ -346,6 +424,12 @@ Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.
   `nginx.me`, and nginx with the guide's own `registry.conf` (`bench/guide/registry.conf`, verbatim) on
   `nginx.me:8443` in front of the same registry, certificate and users. The order of endpoints rotates
   from run to run.
+- **Scale-out**: on the `ha` scenario's lab (its inventory settings, and the lab's object store:
+  SeaweedFS's S3 gateway and redis in one container on the same machine), the same client measures from
+  docker01 through nginx.me, in front of its two registry replicas on S3, and, after a converge of
+  docker03 with `registry_replicas: 1` and `registry_storage: filesystem`, in front of one registry on
+  the host's disk. The order flips from run to run. Everything shares this machine's cores and disk, so
+  this compares the setups' overhead, not what more machines would add.
 - **Converge**: `ansible-playbook playbooks/site.yml` on a fresh lab (lab hosts just started, nothing
   configured) with the guide's settings (`inventory/group_vars/`), then again (no-op; changed=0 is
   checked), and `bench/guide/lab.sh` (the guide's commands as one shell script, `docker exec` in place
@@ -360,14 +444,35 @@ Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.
     (DOCS / "benchmarks.md").write_text(text)
 
 
+# The raw figures of each group of parts; a run of some parts (BENCH_PARTS) keeps the other
+# groups' from the last docs/benchmarks.json, with the machine and date they were measured on.
+GROUPS = {"converge": ("converge guide scale", "converge"), "dataplane": ("dataplane", "dataplane_raw"),
+          "scaleout": ("scaleout", "scaleout_raw")}
+
+
+def keep_previous(results: dict) -> None:
+    path = DOCS / "benchmarks.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    results["measured"] = {}
+    for group, (parts, key) in GROUPS.items():
+        if any(part in PARTS for part in parts.split()):
+            results["measured"][group] = results["machine"]
+        elif key in previous:
+            results[key] = previous[key]
+            results["measured"][group] = previous.get("measured", {}).get(group, previous["machine"])
+
+
 def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     DOCS.mkdir(exist_ok=True)
     log(f"runs={RUNS} clients={CLIENT_COUNTS} parts={PARTS}")
     started = time.monotonic()
     results = {"machine": machine(), "runs": RUNS}
+    keep_previous(results)
     credentials = lab_credentials()
     bench_converge(results, credentials)
+    if "scaleout" in PARTS:
+        bench_scaleout(results)
     analyse(results)
     results["bench_seconds"] = round(time.monotonic() - started)
     (DOCS / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -11,11 +11,14 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: s3_bucket_check
-short_description: List an S3 bucket once with a signed request, and say which setting is wrong when that fails
+short_description: List an S3 bucket with signed requests, and say which setting is wrong when that fails
 description:
   - Sends one request to an S3-compatible object store (AWS S3, Ceph RGW, MinIO, SeaweedFS) from the managed host,
     C(GET <endpoint>/<bucket>?list-type=2&max-keys=1) (ListObjectsV2, path-style), signed with AWS Signature
     Version 4. It lists at most one key and never writes.
+  - With O(list_prefix), it lists instead every key under that prefix with its size, a page of up to 1000 keys a
+    request, each request signed and checked the same way, to measure what is stored there (such as the registry's
+    blobs, C(<root>/docker/registry/v2/blobs/), before and after a garbage collection). It still never writes.
   - Meant to run before a registry is pointed at the store, so that a wrong endpoint, key, region, bucket or CA
     fails with a message that names the setting, instead of a registry that does not start.
   - Fails when the store does not answer, when its certificate is not trusted, when the bucket does not exist,
@@ -69,12 +72,22 @@ options:
     description: Seconds to wait for the store to connect and to answer.
     type: int
     default: 10
+  list_prefix:
+    description:
+      - List every key that starts with this prefix (V("") for the whole bucket) and return each key's size in
+        RV(objects), their number in RV(object_count) and their sum in RV(object_bytes).
+      - Keys are matched as written, with no leading C(/) (the registry's C(rootdirectory) V(/registry) stores its
+        blobs under C(registry/docker/registry/v2/blobs/)).
+      - A later page's failure fails the module as the first request's does. With no keys, a store that refuses
+        anonymous listing fails the module, since nothing could be listed.
+      - Omitted, the module lists at most one key, and returns no RV(objects).
+    type: str
   names:
     description:
       - The name to give each option in messages (such as V(registry_s3_endpoint) for C(endpoint)), so that a
-        message names the setting the user wrote. Keys are this module's option names (C(endpoint), C(region), C(bucket),
-        C(access_key), C(secret_key), C(ca_path), C(validate_certs), C(timeout)); an option not given keeps its own
-        name.
+        message names the setting the user wrote. Keys are this module's option names (C(endpoint), C(region),
+        C(bucket), C(access_key), C(secret_key), C(ca_path), C(validate_certs), C(timeout), C(list_prefix)); an
+        option not given keeps its own name.
     type: dict
     default: {}
 attributes:
@@ -117,6 +130,20 @@ EXAMPLES = r"""
     bucket: example-registry
     access_key: "{{ aws_access_key }}"
     secret_key: "{{ aws_secret_key }}"
+
+- name: Measure the registry's blobs (run again after the garbage collection to see what it freed)
+  dockerlab.registry.s3_bucket_check:
+    endpoint: https://s3.example.com:8333
+    bucket: registry
+    access_key: "{{ registry_s3_access_key }}"
+    secret_key: "{{ registry_s3_secret_key }}"
+    list_prefix: registry/docker/registry/v2/blobs/
+  no_log: true
+  register: registry_blobs
+
+- name: Show what is stored
+  ansible.builtin.debug:
+    msg: "{{ registry_blobs.object_count }} blobs, {{ registry_blobs.object_bytes | human_readable }}"
 """
 
 RETURN = r"""
@@ -152,6 +179,21 @@ credentials_checked:
   returned: success
   type: bool
   sample: true
+objects:
+  description: Every key under O(list_prefix), with its size in bytes.
+  returned: success, when O(list_prefix) is set
+  type: dict
+  sample: {"registry/docker/registry/v2/blobs/sha256/4f/4f2c.../data": 3094}
+object_count:
+  description: The number of keys in RV(objects).
+  returned: success, when O(list_prefix) is set
+  type: int
+  sample: 1
+object_bytes:
+  description: The sum of the sizes in RV(objects), in bytes.
+  returned: success, when O(list_prefix) is set
+  type: int
+  sample: 3094
 """
 
 import datetime
@@ -169,10 +211,14 @@ from xml.etree import ElementTree
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 
-OPTIONS = ('endpoint', 'region', 'bucket', 'access_key', 'secret_key', 'ca_path', 'validate_certs', 'timeout')
+from ansible_collections.dockerlab.registry.plugins.module_utils.redact import redact
+
+OPTIONS = ('endpoint', 'region', 'bucket', 'access_key', 'secret_key', 'ca_path', 'validate_certs', 'timeout',
+           'list_prefix')
 EMPTY_SHA256 = hashlib.sha256(b'').hexdigest()
 ALGORITHM = 'AWS4-HMAC-SHA256'
 BODY_LIMIT = 65536
+LIST_LIMIT = 16 * 1048576   # a page of 1000 keys, each up to 1024 bytes
 # OpenSSL's X509_V_ERR_* codes that say something other than "signed by a CA you do not trust".
 X509_EXPIRED = (9, 10)          # not yet valid, expired
 X509_NAME_MISMATCH = (62, 64)   # hostname, IP address
@@ -323,6 +369,31 @@ def error_fields(body):
     return fields
 
 
+def listing_page(body, objects):
+    """Adds a ListObjectsV2 page's {key: size} to objects (any namespace or none); its NextContinuationToken when
+    IsTruncated, else None. ValueError (or ParseError) when it is no such page."""
+    def local(element):
+        return element.tag.rsplit('}', 1)[-1]
+
+    root = ElementTree.fromstring(body)
+    if local(root) != 'ListBucketResult':
+        raise ValueError('its root is <%s>, not <ListBucketResult>' % local(root))
+    fields = {}
+    for child in root:
+        if local(child) == 'Contents':
+            entry = dict((local(item), item.text or '') for item in child)
+            if 'Key' not in entry or 'Size' not in entry:
+                raise ValueError('a <Contents> has no <Key> or no <Size>')
+            objects[entry['Key']] = int(entry['Size'])
+        else:
+            fields[local(child)] = (child.text or '').strip()
+    if fields.get('IsTruncated', '').lower() != 'true':
+        return None
+    if not fields.get('NextContinuationToken'):
+        raise ValueError('IsTruncated is true, with no NextContinuationToken')
+    return fields['NextContinuationToken']
+
+
 def proxy_for(url):
     parts = urllib.parse.urlsplit(url)
     proxies = urllib.request.getproxies()
@@ -444,68 +515,86 @@ def check(params, names=None, now=None):
     base, scheme, hostname, host, shown = parse_endpoint(params, name)
     endpoint_result = dict(bucket=params['bucket'], endpoint=base)
     path = '/' + params['bucket']
-    query = [('list-type', '2'), ('max-keys', '1')]
-    url = '%s%s?%s' % (base, uri_encode(path, safe='/'), canonical_query(query))
-    amz_date = (now or datetime.datetime.now(datetime.timezone.utc)).strftime('%Y%m%dT%H%M%SZ')
-    headers = {'Host': host}
     signed = bool(params['access_key'])
-    if signed:
-        headers.update({'x-amz-date': amz_date, 'x-amz-content-sha256': EMPTY_SHA256})
-        headers['Authorization'] = authorization('GET', path, query, headers, EMPTY_SHA256, params['access_key'],
-                                                 params['secret_key'], params['region'], amz_date)
-
+    prefix = params.get('list_prefix')
     handlers = [NoRedirect()]
     if scheme == 'https':
         handlers.append(urllib.request.HTTPSHandler(context=ssl_context(params, name, endpoint_result)))
     opener = urllib.request.build_opener(*handlers)
-    request = urllib.request.Request(url, headers=headers, method='GET')
-    proxy = proxy_for(url)
+    proxy = proxy_for(base)
     if proxy:
         shown = '%s, through the proxy %s,' % (shown, re.sub(r'//[^@/]*@', '//', proxy))
 
-    try:
-        response = opener.open(request, timeout=params['timeout'])
-        with response:
-            status = response.status
-            body = response.read(BODY_LIMIT)
-    except urllib.error.HTTPError as error:
+    def get(query):
+        """One GET of the bucket: (status, body) of a listing; (403, None) when anonymous listing is refused."""
+        url = '%s%s?%s' % (base, uri_encode(path, safe='/'), canonical_query(query))
+        amz_date = (now or datetime.datetime.now(datetime.timezone.utc)).strftime('%Y%m%dT%H%M%SZ')
+        headers = {'Host': host}
+        if signed:
+            headers.update({'x-amz-date': amz_date, 'x-amz-content-sha256': EMPTY_SHA256})
+            headers['Authorization'] = authorization('GET', path, query, headers, EMPTY_SHA256, params['access_key'],
+                                                     params['secret_key'], params['region'], amz_date)
+        request = urllib.request.Request(url, headers=headers, method='GET')
         try:
-            body = error.read(BODY_LIMIT)
-        except Exception:   # a body cut short says no more than the status
-            body = b''
-        if not signed and error.code == 403 and error_fields(body).get('Code') == 'AccessDenied':
-            # Anonymous listing refused: the endpoint and the bucket are there, the keys were not asked for.
-            return dict(endpoint_result, status=error.code, code='AccessDenied', credentials_checked=False)
-        failure = http_failure(error.code, error.reason, error.headers, body, params, name, shown)
-        failure.result.update(endpoint_result)
-        raise failure
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, ssl.SSLError):
-            raise tls_failure(error.reason, params, name, shown, hostname, endpoint_result)
-        raise Failure('%s does not answer: %s.' % (shown, describe_reason(error.reason)), **endpoint_result)
-    except ssl.SSLError as error:
-        raise tls_failure(error, params, name, shown, hostname, endpoint_result)
-    except OSError as error:   # a timeout or reset after the connection was made
-        raise Failure('%s does not answer: %s.' % (shown, describe_reason(error)), **endpoint_result)
-    except http.client.HTTPException as error:   # what came back is no HTTP
-        raise Failure('%s does not answer as an HTTP server: %s: %s.'
-                      % (shown, type(error).__name__, to_native(error)), **endpoint_result)
+            response = opener.open(request, timeout=params['timeout'])
+            with response:
+                status = response.status
+                body = response.read(BODY_LIMIT if prefix is None else LIST_LIMIT)
+        except urllib.error.HTTPError as error:
+            try:
+                body = error.read(BODY_LIMIT)
+            except Exception:   # a body cut short says no more than the status
+                body = b''
+            if not signed and error.code == 403 and error_fields(body).get('Code') == 'AccessDenied':
+                return error.code, None   # the endpoint and the bucket are there, the keys were not asked for
+            failure = http_failure(error.code, error.reason, error.headers, body, params, name, shown)
+            failure.result.update(endpoint_result)
+            raise failure
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, ssl.SSLError):
+                raise tls_failure(error.reason, params, name, shown, hostname, endpoint_result)
+            raise Failure('%s does not answer: %s.' % (shown, describe_reason(error.reason)), **endpoint_result)
+        except ssl.SSLError as error:
+            raise tls_failure(error, params, name, shown, hostname, endpoint_result)
+        except OSError as error:   # a timeout or reset after the connection was made
+            raise Failure('%s does not answer: %s.' % (shown, describe_reason(error)), **endpoint_result)
+        except http.client.HTTPException as error:   # what came back is no HTTP
+            raise Failure('%s does not answer as an HTTP server: %s: %s.'
+                          % (shown, type(error).__name__, to_native(error)), **endpoint_result)
+        if b'ListBucketResult' not in body:
+            start = re.sub(r'\s+', ' ', to_text(body[:200], errors='replace')).strip()
+            raise Failure('%s answered %d to the listing of %s "%s", but not with a listing (is it an S3 store?): '
+                          '"%s".' % (shown, status, name('bucket'), params['bucket'], start),
+                          status=status, **endpoint_result)
+        return status, body
 
-    if b'ListBucketResult' not in body:
-        start = re.sub(r'\s+', ' ', to_text(body[:200], errors='replace')).strip()
-        raise Failure('%s answered %d to the listing of %s "%s", but not with a listing (is it an S3 store?): "%s".'
-                      % (shown, status, name('bucket'), params['bucket'], start), status=status, **endpoint_result)
-    return dict(endpoint_result, status=status, credentials_checked=signed)
+    if prefix is None:
+        status, body = get([('list-type', '2'), ('max-keys', '1')])
+        if body is None:
+            return dict(endpoint_result, status=status, code='AccessDenied', credentials_checked=False)
+        return dict(endpoint_result, status=status, credentials_checked=signed)
 
-
-def redact(value, secret):
-    if not secret:
-        return value
-    if isinstance(value, str):
-        return value.replace(secret, '********')
-    if isinstance(value, dict):
-        return dict((key, redact(item, secret)) for key, item in value.items())
-    return value
+    objects, token, tokens = {}, None, set()
+    while True:
+        query = [('list-type', '2'), ('prefix', prefix), ('max-keys', '1000')]
+        status, body = get(query + ([('continuation-token', token)] if token is not None else []))
+        if body is None:
+            raise Failure('%s and %s are empty, so the requests were not signed, and the store at %s refuses '
+                          'anonymous listing (%d AccessDenied): give them to list %s "%s".'
+                          % (name('access_key'), name('secret_key'), shown, status, name('list_prefix'), prefix),
+                          status=status, code='AccessDenied', **endpoint_result)
+        try:
+            token = listing_page(body, objects)
+            if token in tokens:
+                raise ValueError('the same NextContinuationToken came twice')
+        except (ValueError, ElementTree.ParseError) as error:
+            raise Failure('%s answered %d to the listing of %s "%s" under %s "%s", but the listing cannot be read: '
+                          '%s.' % (shown, status, name('bucket'), params['bucket'], name('list_prefix'), prefix,
+                                   to_native(error)), status=status, **endpoint_result)
+        if token is None:
+            return dict(endpoint_result, status=status, credentials_checked=signed, objects=objects,
+                        object_count=len(objects), object_bytes=sum(objects.values()))
+        tokens.add(token)
 
 
 def main():
@@ -520,6 +609,7 @@ def main():
             validate_certs=dict(type='bool', default=True),
             timeout=dict(type='int', default=10),
             names=dict(type='dict', default={}),
+            list_prefix=dict(type='str'),
         ),
         supports_check_mode=True,
     )

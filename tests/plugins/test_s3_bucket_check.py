@@ -8,37 +8,32 @@
 2. Its messages, against a fake store on 127.0.0.1 that checks the signature and answers
    as S3 does: each names the setting (through `names`), quotes the store's Code and
    Message, and never holds the secret key.
+3. list_prefix: the fake store pages its listing (PAGE keys a page, continuation tokens
+   with characters to encode), so that the module follows the tokens and signs each page.
 
 Run: python tests/plugins/test_s3_bucket_check.py (with ansible-core importable, as in the
-project's .venv). Prints one line per check and closes with "N passed, N failed".
+project's .venv, and the .collections link that `make setup` makes). Prints one line per check and
+closes with "N passed, N failed".
 """
 
+import base64
 import datetime
 import hashlib
-import importlib.util
 import os
 import shutil
-import socket
 import ssl
 import subprocess
-import sys
 import tempfile
 import threading
-import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from xml.sax.saxutils import escape
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-MODULE = os.path.normpath(os.path.join(HERE, '..', '..', 'plugins', 'modules', 's3_bucket_check.py'))
+from checks import contains, equal, finish, free_port, load_module, silent_port, test
 
 os.environ['no_proxy'] = '*'   # the fake store is on loopback: no proxy of the environment in between
 
-spec = importlib.util.spec_from_file_location('s3_bucket_check', MODULE)
-s3 = importlib.util.module_from_spec(spec)
-try:
-    spec.loader.exec_module(s3)
-except ImportError as error:
-    sys.exit('cannot import the module (%s): run this with ansible-core importable, e.g. in the .venv' % error)
+s3, MODULE = load_module('s3_bucket_check')
 
 # --- AWS's published example ----------------------------------------------------------------------------------------
 AWS_ACCESS = 'AKIAIOSFODNN7EXAMPLE'
@@ -88,32 +83,6 @@ AWS_EXAMPLES = [
          signature='34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7'),
 ]
 
-results = []
-
-
-def test(name):
-    def wrap(function):
-        try:
-            function()
-        except Exception:
-            results.append(False)
-            print('FAIL %s\n%s' % (name, traceback.format_exc()))
-        else:
-            results.append(True)
-            print('ok   %s' % name)
-        return function
-    return wrap
-
-
-def equal(got, wanted, what=''):
-    assert got == wanted, '%s\n  got:    %r\n  wanted: %r' % (what, got, wanted)
-
-
-def contains(text, *parts):
-    for part in parts:
-        assert part in text, 'missing %r in:\n  %s' % (part, text)
-
-
 for example in AWS_EXAMPLES:
     def check_example(example=example):
         text, signed = s3.canonical_request(example['method'], example['path'], example['query'], example['headers'],
@@ -142,6 +111,39 @@ LISTING = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="ht
            b'<Name>registry</Name><Prefix></Prefix><KeyCount>0</KeyCount><MaxKeys>1</MaxKeys>'
            b'<IsTruncated>false</IsTruncated></ListBucketResult>')
 seen = []
+BLOBS = 'registry/docker/registry/v2/blobs/'
+OBJECTS = dict((BLOBS + 'sha256/%s/%s/data' % (digest[:2], digest), size) for digest, size in
+               ((hashlib.sha256(b'%d' % n).hexdigest(), size)
+                for n, size in enumerate([3094, 0, 1, 52428800, 7, 99, 12345])))
+OBJECTS.update({'registry/docker/registry/v2/repositories/app/_layers/sha256/00/link': 71, BLOBS[:-1] + 'X': 5,
+                BLOBS[:-1]: 6, 'other/' + BLOBS + 'x': 9, 'odd dir/a+b/c d.txt': 5, 'odd dir/a+b/\u00e9&<x>.txt': 7,
+                'odd dir/a+b/z': 0, 'odd dir/a b/nope': 1, 'odd dir/a+bc': 2})
+OBJECTS.update(('big/%s%04d' % ('k' * 200, n), n) for n in range(1100))   # a page of 1000 is far over 64 KiB
+TOKEN = 'p+/= ~'   # each continuation token starts so: every character SigV4 encodes, and ~ it does not
+PAGE = [1000]      # the fake's page size, at most max-keys
+
+
+def listing(bucket, query):
+    """A ListObjectsV2 page of OBJECTS under query's prefix, after its continuation-token."""
+    keys = sorted(key for key in OBJECTS if key.startswith(query['prefix']))
+    token = query.get('continuation-token')
+    if token is not None:
+        assert token.startswith(TOKEN), token
+        keys = [key for key in keys if key > base64.b64decode(token[len(TOKEN):]).decode()]
+    page = keys[:min(int(query['max-keys']), PAGE[0])]
+    more = len(page) < len(keys)
+    body = ''.join('<Contents><Key>%s</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag>'
+                   '<Size>%d</Size><StorageClass>STANDARD</StorageClass></Contents>' % (escape(key), OBJECTS[key])
+                   for key in page)
+    if token is not None:
+        body += '<ContinuationToken>%s</ContinuationToken>' % escape(token)
+    if more and bucket != 'notoken':
+        body += '<NextContinuationToken>%s</NextContinuationToken>' % escape(
+            TOKEN + base64.b64encode(page[-1].encode()).decode())
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult%s><Name>%s</Name><Prefix>%s</Prefix>'
+            '<KeyCount>%d</KeyCount><MaxKeys>%s</MaxKeys><IsTruncated>%s</IsTruncated>%s</ListBucketResult>'
+            % ('' if bucket == 'plain' else ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"', bucket,
+               escape(query['prefix']), len(page), query['max-keys'], str(more).lower(), body)).encode()
 
 
 def s3_error(code, message, **extra):
@@ -210,6 +212,10 @@ class FakeStore(BaseHTTPRequestHandler):
             return self.answer(503, s3_error('SlowDown', 'Please reduce your request rate.'))
         if bucket == 'notalisting':
             return self.answer(200, b'<html>welcome</html>')
+        if bucket == 'deniedlater' and 'continuation-token' in dict(query):
+            return self.answer(403, s3_error('AccessDenied', 'Access Denied'))
+        if 'prefix' in dict(query):
+            return self.answer(200, listing(bucket, dict(query)))
         return self.answer(200, LISTING)
 
 
@@ -317,10 +323,7 @@ def _():
 
 @test('closed port: does not answer, connection refused')
 def _():
-    probe = socket.socket()
-    probe.bind(('127.0.0.1', 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     failure = fails(endpoint='http://127.0.0.1:%d' % port)
     contains(failure.msg, 'registry_s3_endpoint (http://127.0.0.1:%d) does not answer: connection refused' % port)
     assert 'status' not in failure.result
@@ -333,14 +336,8 @@ def _():
 
 @test('timeout: does not answer, timed out')
 def _():
-    silent = socket.socket()
-    silent.bind(('127.0.0.1', 0))
-    silent.listen(1)   # accepts the connection, never answers
-    try:
-        contains(fails(endpoint='http://127.0.0.1:%d' % silent.getsockname()[1], timeout=1).msg,
-                 'does not answer: timed out')
-    finally:
-        silent.close()
+    with silent_port() as port:
+        contains(fails(endpoint='http://127.0.0.1:%d' % port, timeout=1).msg, 'does not answer: timed out')
 
 
 @test('https to a plain HTTP store: does not answer TLS, says to write http://')
@@ -402,6 +399,120 @@ def _():
 @test('redact hides the secret wherever it is')
 def _():
     equal(s3.redact({'a': 'x%sy' % SECRET, 'b': 3}, SECRET), {'a': 'x********y', 'b': 3})
+
+
+# --- list_prefix ----------------------------------------------------------------------------------------------------
+def lists(prefix, page, **changes):
+    """check() with list_prefix and the fake's page size; (result, the paths of its requests)."""
+    PAGE[0], start = page, len(seen)
+    try:
+        return s3.check(params(list_prefix=prefix, **changes), NAMES), [path for path, headers in seen[start:]]
+    finally:
+        PAGE[0] = 1000
+
+
+def under(prefix):
+    return dict((key, size) for key, size in OBJECTS.items() if key.startswith(prefix))
+
+
+@test('canonical query string: sorted by name, encoded by AWS\'s rules (%20, %2B, %2F, %3D, UTF-8; ~ kept)')
+def _():
+    equal(s3.canonical_query([('prefix', 'a b+c/d~e=f&g_\u00e9'), ('list-type', '2'),
+                              ('continuation-token', '1/x+y=='), ('max-keys', '1000')]),
+          'continuation-token=1%2Fx%2By%3D%3D&list-type=2&max-keys=1000&prefix=a%20b%2Bc%2Fd~e%3Df%26g_%C3%A9')
+    equal(s3.canonical_query([('prefix', 'somePrefix'), ('marker', 'someMarker'), ('max-keys', '20')]),
+          'marker=someMarker&max-keys=20&prefix=somePrefix')   # the AWS SigV4 docs' example
+
+
+@test('list_prefix: every key under it across pages (3 keys a page), with sizes, count and bytes')
+def _():
+    result, paths = lists(BLOBS, 3)
+    wanted = under(BLOBS)
+    equal(len(wanted), 7)
+    equal(result, dict(bucket='registry', endpoint=STORE, status=200, credentials_checked=True, objects=wanted,
+                       object_count=7, object_bytes=sum(wanted.values())))
+    equal(len(paths), 3, 'pages')
+    equal(paths[0], '/registry?list-type=2&max-keys=1000&prefix=registry%2Fdocker%2Fregistry%2Fv2%2Fblobs%2F')
+    for path in paths[1:]:
+        contains(path, '/registry?continuation-token=p%2B%2F%3D%20~', '&list-type=2&max-keys=1000&prefix=registry%2F')
+
+
+@test('list_prefix: keys outside the prefix are not listed')
+def _():
+    result, paths = lists(BLOBS, 2)
+    outside = set(OBJECTS) - set(result['objects'])
+    for key in (BLOBS[:-1], BLOBS[:-1] + 'X', 'other/' + BLOBS + 'x', 'big/' + 'k' * 200 + '0000'):
+        assert key in outside, key
+    assert all(key.startswith(BLOBS) for key in result['objects'])
+    equal(len(paths), 4, 'pages')
+
+
+@test('list_prefix with a space, + and /: signed right (the fake checks), encoded so on the wire, 1 key a page')
+def _():
+    result, paths = lists('odd dir/a+b/', 1, now=datetime.datetime(2013, 5, 24, tzinfo=datetime.timezone.utc))
+    equal(result['objects'], {'odd dir/a+b/c d.txt': 5, 'odd dir/a+b/\u00e9&<x>.txt': 7, 'odd dir/a+b/z': 0})
+    equal((result['object_count'], result['object_bytes']), (3, 12))
+    equal(paths[0], '/registry?list-type=2&max-keys=1000&prefix=odd%20dir%2Fa%2Bb%2F')
+    equal(len(paths), 3, 'pages')
+
+
+@test('list_prefix with nothing under it: {} and 0; "" lists the whole bucket')
+def _():
+    result, paths = lists('nothing/', 1000)
+    equal((result['objects'], result['object_count'], result['object_bytes']), ({}, 0, 0))
+    equal(len(paths), 1)
+    equal(lists('', 1000)[0]['objects'], OBJECTS)
+
+
+@test('list_prefix: a full page of 1000 keys (far over 64 KiB of XML) is read whole')
+def _():
+    result, paths = lists('big/', 1000)
+    equal((result['object_count'], len(paths)), (1100, 2))
+    equal(result['objects'], under('big/'))
+
+
+@test('list_prefix: a store with no XML namespace')
+def _():
+    equal(lists(BLOBS, 2, bucket='plain')[0]['objects'], under(BLOBS))
+
+
+@test('list_prefix: 403 on page 2 fails as the first request does, naming the settings')
+def _():
+    PAGE[0] = 2
+    try:
+        failure = fails(bucket='deniedlater', list_prefix=BLOBS)
+    finally:
+        PAGE[0] = 1000
+    contains(failure.msg, 'registry_s3_access_key is refused the listing of registry_s3_bucket "deniedlater" at '
+             'registry_s3_endpoint (%s)' % STORE, 'AccessDenied: Access Denied')
+    equal((failure.result['status'], failure.result['code']), (403, 'AccessDenied'))
+    contains(seen[-1][0], 'continuation-token=')
+
+
+@test('list_prefix: truncated with no NextContinuationToken fails, naming list_prefix')
+def _():
+    PAGE[0] = 2
+    try:
+        failure = fails(bucket='notoken', list_prefix=BLOBS)
+    finally:
+        PAGE[0] = 1000
+    contains(failure.msg, 'answered 200 to the listing of registry_s3_bucket "notoken" under list_prefix "%s"' % BLOBS,
+             'IsTruncated is true, with no NextContinuationToken')
+
+
+@test('list_prefix without keys: the store refuses anonymous listing, which fails, naming the keys')
+def _():
+    failure = fails(access_key='', secret_key='', list_prefix=BLOBS)
+    contains(failure.msg, 'registry_s3_access_key and registry_s3_secret_key are empty',
+             'refuses anonymous listing (403 AccessDenied): give them to list list_prefix "%s"' % BLOBS)
+
+
+@test('list_prefix unset (None): one request with max-keys=1, the result as without it')
+def _():
+    start = len(seen)
+    equal(s3.check(params(list_prefix=None), NAMES),
+          dict(bucket='registry', endpoint=STORE, status=200, credentials_checked=True))
+    equal([path for path, headers in seen[start:]], ['/registry?list-type=2&max-keys=1'])
 
 
 # --- The same store over TLS, with certificates from the openssl command -------------------------------------------
@@ -467,6 +578,4 @@ else:
     print('skip TLS checks: no openssl command')
 
 server.shutdown()
-passed, failed = results.count(True), results.count(False)
-print('%d passed, %d failed%s' % (passed, failed, ', %d skipped' % skipped if skipped else ''))
-sys.exit(1 if failed else 0)
+finish(skipped)

@@ -152,6 +152,7 @@ for name, got in results.items():
         "manifest_pulls": sum(e.get("manifest", False) for e in pulls),
         "corrupt": sum(e.get("corrupt", False) for e in pulls),
         "pull_failures": [e for e in pulls if not e["ok"]][:5],
+        "failed_from_to": [f([e["t"] for e in pulls if not e["ok"]], default=None) for f in (min, max)],
         "uploads": len(uploads), "uploads_failed": sum(not e["ok"] for e in uploads),
         "upload_failures": [e for e in uploads if not e["ok"]][:5],
         "uploaded_uuids": [e["uuid"] for e in uploads if e["ok"]],
