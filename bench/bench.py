@@ -235,12 +235,13 @@ def bench_scaleout(results: dict) -> None:
     (directory / "hosts.yml").write_text(yaml.safe_dump(inventory, sort_keys=False))
     for part in ("group_vars", "host_vars"):
         (directory / part).symlink_to(ROOT / "molecule/ha" / part)
+    hosts = directory / "hosts.yml"
     ENV["DOCKERLAB_OBJECTSTORE"] = "true"
     try:
-        seconds, _ = run(["ansible-playbook", "-i", directory, "tests/lab/up.yml"], "scaleout-up")
+        seconds, _ = run(["ansible-playbook", "-i", hosts, "tests/lab/up.yml"], "scaleout-up")
         log(f"the ha lab (with its object store) up in {seconds:.0f} s")
-        run(["ansible-playbook", "-i", directory, "playbooks/site.yml"], "scaleout-site")
-        run(["ansible-playbook", "-i", directory, "bench/client.yml", "-e", "bench_client=docker01"], "scaleout-client")
+        run(["ansible-playbook", "-i", hosts, "playbooks/site.yml"], "scaleout-site")
+        run(["ansible-playbook", "-i", hosts, "bench/client.yml", "-e", "bench_client=docker01"], "scaleout-client")
         users = yaml.safe_load((ROOT / "molecule/nginx/group_vars/all.yml").read_text())["lab_users"]
         user, password = users[0]["name"], users[0]["password"]
         raw = results.setdefault("scaleout_raw", [])
@@ -250,8 +251,8 @@ def bench_scaleout(results: dict) -> None:
             order = names if i % 2 else names[::-1]
             for name in order:
                 if name != current:
-                    seconds, _ = run(["ansible-playbook", "-i", directory, "playbooks/site.yml", "--limit", "docker03",
-                                      "--tags", "proxy", *SCALEOUT[name]], f"scaleout-run{i}-converge")
+                    seconds, _ = run(["ansible-playbook", "-i", hosts, "playbooks/site.yml", "--limit",
+                                      "docker03,localhost", *SCALEOUT[name]], f"scaleout-run{i}-converge")
                     log(f"run {i}: nginx.me now in front of {name} (converged in {seconds:.0f} s)")
                     current = name
                 client_measure("dockerlab-docker01", "https://nginx.me", user, password, i, name, raw,
