@@ -94,8 +94,19 @@ image-%: engine
 # verify runs nginx's checks (molecule/nginx/checks.yml) there. `molecule test -s insecure`
 # and `molecule test -s nginx` run those modes alone.
 MOLECULE_SCENARIOS := default htpasswd ha operations tls
+# A failed scenario ends make's output with its failed tasks (from its log in .build/molecule/,
+# colour stripped), so the last lines of a CI run name what failed.
+MOLECULE_LOGS := .build/molecule
 molecule:
-	for scenario in $(MOLECULE_SCENARIOS); do molecule test -s $$scenario || exit 1; done
+	mkdir -p $(MOLECULE_LOGS)
+	for scenario in $(MOLECULE_SCENARIOS); do \
+	  if ! molecule test -s $$scenario 2>&1 | tee $(MOLECULE_LOGS)/$$scenario.log; then \
+	    echo "== molecule test -s $$scenario failed; its failed tasks ($(MOLECULE_LOGS)/$$scenario.log):"; \
+	    sed 's/\x1b\[[0-9;]*m//g' $(MOLECULE_LOGS)/$$scenario.log \
+	      | grep -E -B6 -A24 '(fatal|failed): \[|Cases that failed' | grep -v 'RETRYING' | tail -150; \
+	    exit 1; \
+	  fi; \
+	done
 
 ## bench: converge cost and registry throughput on the local lab, with baselines (not part of
 ## test); writes docs/benchmarks.md, .png and .json. BENCH_RUNS, BENCH_CLIENTS, BENCH_PARTS narrow it.
