@@ -402,7 +402,7 @@ def write_docs(results: dict, table: str) -> None:
     m = results["machine"]
     older = {group: when["date"] for group, when in results.get("measured", {}).items() if when["date"] != m["date"]}
     measured = ("\nNot measured in the latest run (`BENCH_PARTS`), kept from earlier runs: "
-                + ", ".join(f"{group} ({date})" for group, date in older.items()) + ".\n") if older else ""
+                + ", ".join(f"{group} ({date})" for group, date in older.items()) + ".") if older else ""
     text = f"""# Benchmarks
 
 <!-- Written by `make bench` (bench/bench.py); do not edit by hand. -->
