@@ -46,9 +46,10 @@ lint:
 	antsibull-changelog lint
 	python tests/check_argument_specs.py
 	# The S3 bucket check's request signing against AWS's published SigV4 examples, and its messages;
-	# the redis cache clearing against a fake redis (RESP2).
+	# the redis cache clearing against a fake redis (RESP2); htpasswd users at a bcrypt cost, on temporary files.
 	python tests/plugins/test_s3_bucket_check.py
 	python tests/plugins/test_redis_cache_clear.py
+	python tests/plugins/test_htpasswd_users.py
 	# Every `that`/`when` item is a string: an unquoted ': ' makes YAML read a mapping.
 	python tests/check_conditionals.py
 	# requirements.yml is galaxy.yml's dependencies (`python tests/galaxy/requirements.py --write` writes it).
