@@ -43,8 +43,8 @@ ENDPOINTS = {  # name: (URL seen from docker02, authenticated)
     "nginx.me (ours)": ("https://nginx.me", True),
     "nginx (guide's conf)": ("https://nginx.me:8443", True),
 }
-MEASURES = ["push_1g", "pull_1g", "pull_1g_x8", "push_20x1m", "pull_20x1m"]
-SMALL = ["push_20x1m", "pull_20x1m"]
+MEASURES = ["push_1g", "pull_1g", "pull_1g_x8", "push_100x1m", "pull_100x1m"]
+SMALL = ["push_100x1m", "pull_100x1m"]
 # The auth part: the authenticated endpoints with a user of each bcrypt cost (COSTS), and
 # plain HTTP, small blobs only (the per-request cost).
 AUTH_ENDPOINTS = ["registry TLS+auth", "nginx.me (ours)"]
@@ -63,6 +63,7 @@ NGINX_VARIANTS = [
                 "TLS_CHACHA20_POLY1305_SHA256", "ssl_prefer_server_ciphers on"]},
 ]
 PULLS = ["pull_1g", "pull_1g_x8"]
+CPU_KEYS = ["wall", "registry", "nginx", "client's curl", "total"]
 # The scale-out part: nginx.me (docker03) in front of either of these, on the ha scenario's lab.
 SCALEOUT = {
     "2 replicas on S3": [],   # molecule/ha/host_vars/docker03 as it is
@@ -278,9 +279,11 @@ def bench_nginx(results: dict, inventory: pathlib.Path, credentials: tuple[str, 
     run(["ansible-playbook", "-i", inventory, "bench/nginx_variants.yml", "-e", f"@{extra}"], "nginx-setup")
     user, password = credentials
     raw = results.setdefault("nginx_raw", [])
-    # The 1 GiB blob in nginx.me's registry (the dataplane part pushes it too; a push of a blob
-    # that is there is sent again and kept once).
-    client_measure("dockerlab-docker02", "https://nginx.me", user, password, 0, "push", [], "nginx-push", ["push_1g"])
+    # The 1 GiB blob in nginx.me's registry and registry.me's (the dataplane part pushes it too; a
+    # push of a blob that is there is sent again and kept once).
+    for name in ("nginx.me (ours)", "registry TLS+auth"):
+        client_measure("dockerlab-docker02", ENDPOINTS[name][0], user, password, 0, name, [],
+                       f"nginx-push-{name.split()[0]}", ["push_1g"])
     cases = [("nginx.me (ours)", "https://nginx.me")] + [(v["name"], f"https://nginx.me:{v['port']}")
                                                          for v in NGINX_VARIANTS]
     for i in range(1, RUNS + 1):
@@ -288,6 +291,43 @@ def bench_nginx(results: dict, inventory: pathlib.Path, credentials: tuple[str, 
         for name, url in cases[shift:] + cases[:shift]:
             client_measure("dockerlab-docker02", url, user, password, i, name, raw, f"nginx-run{i}-{url[-4:]}",
                            PULLS)
+        for name in (["registry TLS+auth", "nginx.me (ours)"] if i % 2 else ["nginx.me (ours)", "registry TLS+auth"]):
+            raw.append(dict(cpu_during(ENDPOINTS[name][0], user, password, i), name=name, run=i, measure="cpu"))
+            log(f"run {i}: {name}: 8 concurrent pulls, CPU seconds " + ", ".join(
+                f"{k} {v:.1f}" for k, v in raw[-1].items() if isinstance(v, float)))
+
+
+def proc_cpu() -> dict:
+    """CPU seconds (user + system) of every process on this machine, the lab's included, by (pid, name)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seen = {}
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue   # gone meanwhile
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        seen[(stat.parent.name, name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return seen
+
+
+def cpu_during(url: str, user: str, password: str, i: int) -> dict:
+    """The 8 concurrent pulls from docker02, with the CPU seconds the registry's and nginx's processes
+    spent meanwhile (read from /proc here) and the client's curls (its shell's `times`, as they exit)."""
+    before = proc_cpu()
+    _, output = run(["docker", "exec", "-e", "BENCH_MEASURES=pull_1g_x8", "dockerlab-docker02", "bash", "-c",
+                     'bench-client "$@" && times', "-", url, user, password, str(i)], f"nginx-cpu-run{i}-{url[-4:]}")
+    after = proc_cpu()
+    spent = {}
+    for (pid, name), seconds in after.items():
+        if name in ("registry", "nginx"):
+            spent[name] = spent.get(name, 0.0) + seconds - before.get((pid, name), 0.0)
+    record = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+    children = re.findall(r"(\d+)m([\d.]+)s", output.splitlines()[-1])   # `times`: the children's user, system
+    cpu = {"registry": spent.get("registry", 0.0), "nginx": spent.get("nginx", 0.0),
+           "client's curl": sum(int(m) * 60 + float(sec) for m, sec in children)}
+    return dict(cpu, wall=float(record["seconds"]), total=sum(cpu.values()))
 
 
 def bench_scaleout(results: dict) -> None:
@@ -338,73 +378,64 @@ def auth_order(name: str) -> tuple:
     return (endpoint != "registry HTTP", endpoint, int(cost or 0))
 
 
+def ratio_by_run(raw: list, a: str, b: str, measure: str) -> list:
+    """a's figure over b's for one measure, run by run (pairs from the same run only)."""
+    by_run = {}
+    for r in raw:
+        if r["measure"] == measure and r["name"] in (a, b):
+            by_run.setdefault(r["run"], {})[r["name"]] = r["mb_per_s"]
+    return [v[a] / v[b] for v in by_run.values() if a in v and b in v]
+
+
+def figures(raw: list, name: str, measure: str) -> list:
+    return [r["mb_per_s"] for r in raw if r["name"] == name and r["measure"] == measure]
+
+
+def against(raw: list, names: list, measures: list, base: str) -> dict:
+    """{name: {measure: summary, with ratio (to base, run by run) unless name is base}}."""
+    table = {}
+    for name in names:
+        for measure in measures:
+            values = figures(raw, name, measure)
+            if values:
+                per_run = ratio_by_run(raw, name, base, measure) if name != base else []
+                table.setdefault(name, {})[measure] = dict(summary(values),
+                                                           ratio=summary(per_run) if per_run else None)
+    return table
+
+
 def analyse(results: dict) -> None:
     raw = results.get("dataplane_raw", [])
-    plane = results["dataplane"] = {}
-    for name in ENDPOINTS:
-        for measure in MEASURES:
-            values = [r["mb_per_s"] for r in raw if r["name"] == name and r["measure"] == measure]
-            if values:
-                plane.setdefault(name, {})[measure] = summary(values)
-
-    def pairwise(a, b, measure):
-        """a/b per run, from the same run only."""
-        by_run = {}
-        for r in raw:
-            if r["measure"] == measure and r["name"] in (a, b):
-                by_run.setdefault(r["run"], {})[r["name"]] = r["mb_per_s"]
-        return [v[a] / v[b] for v in by_run.values() if a in v and b in v]
-
+    results["dataplane"] = {name: {m: summary(figures(raw, name, m)) for m in MEASURES if figures(raw, name, m)}
+                            for name in ENDPOINTS if any(r["name"] == name for r in raw)}
     ratios = results["ratios"] = {}
-    for measure in SMALL:   # nginx.me / registry HTTP comes with the others below
-        values = pairwise("registry TLS+auth", "registry HTTP", measure)
+    pairs = [("registry TLS+auth / registry HTTP", "registry TLS+auth", "registry HTTP", SMALL)] + [
+        (label, "nginx.me (ours)", b, MEASURES) for label, b in (("nginx.me / registry TLS+auth", "registry TLS+auth"),
+                                                                  ("nginx.me / registry HTTP", "registry HTTP"),
+                                                                  ("nginx.me / guide's nginx", "nginx (guide's conf)"))]
+    for label, a, b, measure in [(*pairs[0][:3], m) for m in SMALL] + [(*pair[:3], m) for m in MEASURES
+                                                                        for pair in pairs[1:]]:
+        values = ratio_by_run(raw, a, b, measure)
         if values:
-            ratios[f"registry TLS+auth / registry HTTP, {measure}"] = summary(values)
+            ratios[f"{label}, {measure}"] = summary(values)
     auth = results.get("auth_raw", [])
-    for name in sorted({r["name"] for r in auth}, key=auth_order):
-        for measure in SMALL:
-            values = [r["mb_per_s"] for r in auth if r["name"] == name and r["measure"] == measure]
-            by_run = {}
-            for r in auth:
-                if r["measure"] == measure and r["name"] in (name, "registry HTTP"):
-                    by_run.setdefault(r["run"], {})[r["name"]] = r["mb_per_s"]
-            per_run = [v[name] / v["registry HTTP"] for v in by_run.values() if name in v and "registry HTTP" in v]
-            results.setdefault("auth", {}).setdefault(name, {})[measure] = dict(
-                summary(values), ratio_to_http=summary(per_run) if per_run and name != "registry HTTP" else None)
-    for measure in ("push_1g", "pull_1g", "pull_1g_x8", "push_20x1m", "pull_20x1m"):
-        for label, a, b in (("nginx.me / registry TLS+auth", "nginx.me (ours)", "registry TLS+auth"),
-                            ("nginx.me / registry HTTP", "nginx.me (ours)", "registry HTTP"),
-                            ("nginx.me / guide's nginx", "nginx.me (ours)", "nginx (guide's conf)")):
-            values = pairwise(a, b, measure)
-            if values:
-                ratios[f"{label}, {measure}"] = summary(values)
+    results["auth"] = against(auth, sorted({r["name"] for r in auth}, key=auth_order), SMALL, "registry HTTP")
     scaleout = results.get("scaleout_raw", [])
-    for name in SCALEOUT:
-        for measure in MEASURES:
-            values = [r["mb_per_s"] for r in scaleout if r["name"] == name and r["measure"] == measure]
-            if values:
-                results.setdefault("scaleout", {}).setdefault(name, {})[measure] = summary(values)
+    results["scaleout"] = {name: {m: summary(figures(scaleout, name, m)) for m in MEASURES
+                                  if figures(scaleout, name, m)} for name in SCALEOUT
+                           if any(r["name"] == name for r in scaleout)}
     a, b = SCALEOUT
     for measure in MEASURES:
-        by_run = {}
-        for r in scaleout:
-            if r["measure"] == measure:
-                by_run.setdefault(r["run"], {})[r["name"]] = r["mb_per_s"]
-        values = [v[a] / v[b] for v in by_run.values() if a in v and b in v]
+        values = ratio_by_run(scaleout, a, b, measure)
         if values:
             ratios[f"nginx.me to {a} / to {b}, {measure}"] = summary(values)
     variants = results.get("nginx_raw", [])
-    for name in dict.fromkeys(["nginx.me (ours)"] + [v["name"] for v in NGINX_VARIANTS]):
-        for measure in PULLS:
-            values = [r["mb_per_s"] for r in variants if r["name"] == name and r["measure"] == measure]
-            by_run = {}
-            for r in variants:
-                if r["measure"] == measure and r["name"] in (name, "nginx.me (ours)"):
-                    by_run.setdefault(r["run"], {})[r["name"]] = r["mb_per_s"]
-            per_run = [v[name] / v["nginx.me (ours)"] for v in by_run.values() if name in v and "nginx.me (ours)" in v]
-            if values:
-                results.setdefault("nginx", {}).setdefault(name, {})[measure] = dict(
-                    summary(values), ratio_to_ours=summary(per_run) if name != "nginx.me (ours)" else None)
+    results["nginx"] = against([r for r in variants if r["measure"] != "cpu"],
+                               ["nginx.me (ours)"] + [v["name"] for v in NGINX_VARIANTS], PULLS, "nginx.me (ours)")
+    for name in ("registry TLS+auth", "nginx.me (ours)"):
+        records = [r for r in variants if r["measure"] == "cpu" and r["name"] == name]
+        if records:
+            results.setdefault("cpu", {})[name] = {key: summary([r[key] for r in records]) for key in CPU_KEYS}
     conv = results.get("converge", {})
     results["converge_summary"] = {k: summary(v) for k, v in conv.items()}
     for label, a, b in (("no-op re-run / cold converge", "noop_3", "cold_3"),
@@ -417,12 +448,12 @@ def analyse(results: dict) -> None:
 
 
 TARGETS = [  # (ratio key, comparison, bound, wording): issue 17's
-    ("registry TLS+auth / registry HTTP, push_20x1m", ">=", 0.5,
+    ("registry TLS+auth / registry HTTP, push_100x1m", ">=", 0.5,
      "registry.me (TLS + htpasswd) small pushes >= 0.5x plain HTTP"),
-    ("registry TLS+auth / registry HTTP, pull_20x1m", ">=", 0.5,
+    ("registry TLS+auth / registry HTTP, pull_100x1m", ">=", 0.5,
      "registry.me (TLS + htpasswd) small pulls >= 0.5x plain HTTP"),
-    ("nginx.me / registry HTTP, push_20x1m", ">=", 0.5, "nginx.me small pushes >= 0.5x plain HTTP"),
-    ("nginx.me / registry HTTP, pull_20x1m", ">=", 0.5, "nginx.me small pulls >= 0.5x plain HTTP"),
+    ("nginx.me / registry HTTP, push_100x1m", ">=", 0.5, "nginx.me small pushes >= 0.5x plain HTTP"),
+    ("nginx.me / registry HTTP, pull_100x1m", ">=", 0.5, "nginx.me small pulls >= 0.5x plain HTTP"),
     ("nginx.me / registry TLS+auth, push_1g", ">=", 0.9, "nginx.me push >= 0.9x the registry's TLS"),
     ("nginx.me / registry TLS+auth, pull_1g", ">=", 0.9, "nginx.me pull >= 0.9x the registry's TLS"),
     ("nginx.me / registry TLS+auth, pull_1g_x8", ">=", 0.9, "nginx.me 8 concurrent pulls >= 0.9x the registry's TLS"),
@@ -458,24 +489,30 @@ def tables(results: dict) -> str:
         for name, measures in results["scaleout"].items():
             lines.append(f"| {name} | " + " | ".join(fmt(measures[m], 0) if m in measures else "" for m in MEASURES)
                          + " |")
+    def against_table(table: dict, title: str, first: str, measures: list, base: str) -> list:
+        """A table of `against`: the figures of each measure, then each one's ratio to base."""
+        rows = ["", f"### {title}", "", f"| {first} | " + " | ".join(measures + [f"{m} / {base}" for m in measures])
+                + " |", "|---" * (2 * len(measures) + 1) + "|"]
+        for name, by_measure in table.items():
+            cells = [fmt(by_measure[m], 0) if m in by_measure else "" for m in measures]
+            cells += [fmt(by_measure[m]["ratio"], 2) if by_measure.get(m, {}).get("ratio") else "" for m in measures]
+            rows.append(f"| {name} | " + " | ".join(cells) + " |")
+        return rows
+
     if results.get("auth"):
-        lines += ["", "### Authentication: small blobs as a user of each bcrypt cost (MB/s, and the ratio to plain "
-                  "HTTP run by run; median, min-max of %d runs)" % RUNS, "",
-                  "| endpoint, user's cost | push_20x1m | pull_20x1m | push / HTTP | pull / HTTP |",
-                  "|---|---|---|---|---|"]
-        for name, measures in results["auth"].items():
-            cells = [fmt(measures[m], 0) for m in SMALL]
-            cells += [fmt(measures[m]["ratio_to_http"], 2) if measures[m]["ratio_to_http"] else "" for m in SMALL]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += against_table(results["auth"], "Authentication: small blobs as a user of each bcrypt cost (MB/s, and "
+                               "the ratio to plain HTTP run by run; median, min-max of %d runs)" % RUNS,
+                               "endpoint, user's cost", SMALL, "HTTP")
     if results.get("nginx"):
-        lines += ["", "### nginx.me's configuration varied: pulls (MB/s, and the ratio to nginx.me as the proxy role "
-                  "configures it, run by run; median, min-max of %d runs)" % RUNS, "",
-                  "| nginx.me with | pull_1g | pull_1g_x8 | pull_1g / ours | pull_1g_x8 / ours |", "|---|---|---|---|---|"]
-        for name, measures in results["nginx"].items():
-            cells = [fmt(measures[m], 0) if m in measures else "" for m in PULLS]
-            cells += [fmt(measures[m]["ratio_to_ours"], 2) if measures.get(m, {}).get("ratio_to_ours") else ""
-                      for m in PULLS]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += against_table(results["nginx"], "nginx.me's configuration varied: pulls (MB/s, and the ratio to "
+                               "nginx.me as the proxy role configures it, run by run; median, min-max of %d runs)"
+                               % RUNS, "nginx.me with", PULLS, "ours")
+    if results.get("cpu"):
+        lines += ["", "### Where the time goes: 8 concurrent pulls of 1 GiB, CPU seconds by process (median, min-max "
+                  "of %d runs; %d cores)" % (RUNS, os.cpu_count()), "",
+                  "| through | " + " | ".join(CPU_KEYS) + " |", "|---" * (len(CPU_KEYS) + 1) + "|"]
+        for name, cpu in results["cpu"].items():
+            lines.append(f"| {name} | " + " | ".join(fmt(cpu[k]) for k in CPU_KEYS) + " |")
     lines += ["", "### Converge (seconds; median, min-max of %d runs)" % RUNS, "",
               "| step | seconds |", "|---|---|"]
     labels = {"cold_3": "cold site.yml, fresh lab, 3 client hosts", "noop_3": "no-op re-run of site.yml",
@@ -554,12 +591,21 @@ Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.
 
 - **Data plane**: from docker02, `bench/client.sh` moves blobs with the registry API and curl (no
   compression, so the figure is the server side's): a monolithic upload of one 1 GiB blob of random
-  bytes, its download, 8 concurrent downloads of it (8 GiB, MB/s of the whole), and 20 blobs of 1 MiB up
-  and down one after another (per-request cost). Endpoints: `registry.me:5080` plain HTTP (the registry
+  bytes, its download, 8 concurrent downloads of it (8 GiB, MB/s of the whole), and 100 blobs of 1 MiB up
+  (a POST and a PUT each) and down one after another over one kept-alive connection, as Docker's client
+  moves layers, with the credentials on every request (per-request cost). Endpoints: `registry.me:5080` plain HTTP (the registry
   role in the guide's first mode), `registry.me:5000` with TLS + htpasswd (the guide's third mode), our
   `nginx.me`, and nginx with the guide's own `registry.conf` (`bench/guide/registry.conf`, verbatim) on
   `nginx.me:8443` in front of the same registry, certificate and users. The order of endpoints rotates
   from run to run.
+- **Authentication**: the same small blobs through `registry.me:5000` and `nginx.me` as a user whose
+  bcrypt hash has each cost in {COSTS} (`bench/auth.yml` adds them beside the lab's users), and over
+  plain HTTP, in one run; the ratio to plain HTTP is taken run by run.
+- **nginx variants**: nginx.me's own configuration (the proxy role's, as on the host) with directives
+  taken out or added, each in its own nginx on docker03 (`bench/nginx_variants.yml`: same image,
+  certificate, users, network and registry), against nginx.me as configured; pulls only. While the 8
+  concurrent pulls run through the registry's own TLS and through nginx.me, the CPU seconds of the
+  processes involved are read from `/proc` (the client's curls from its shell's `times`).
 - **Scale-out**: on the `ha` scenario's lab (its inventory settings, and the lab's object store:
   SeaweedFS's S3 gateway and redis in one container on the same machine), the same client measures from
   docker01 through nginx.me, in front of its two registry replicas on S3, and, after a converge of

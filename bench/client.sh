@@ -2,13 +2,13 @@
 # Runs on a lab host (docker02): moves blobs through one registry endpoint with the
 # registry API and curl, so nothing is compressed and the figure is the server side's.
 # Prints one JSON object per measurement.
-#   client.sh prepare                       # random data in /tmp/bench (1 GiB blob, 20 x 1 MiB blobs)
-#   client.sh ENDPOINT_URL USER PASS RUN    # push + pull 1 GiB, 8 concurrent pulls, push + pull 20 small
+#   client.sh prepare                       # random data in /tmp/bench (1 GiB blob, 100 x 1 MiB blobs)
+#   client.sh ENDPOINT_URL USER PASS RUN    # push + pull 1 GiB, 8 concurrent pulls, push + pull 100 small
 #                                           # (BENCH_MEASURES: some of them)
 # USER and PASS may be "-" for a registry without authentication.
 set -euo pipefail
 data=/tmp/bench
-small_count=${BENCH_SMALL_COUNT:-20}
+small_count=${BENCH_SMALL_COUNT:-100}
 big_mb=${BENCH_BIG_MB:-1024}
 
 if [ "$1" = prepare ]; then
@@ -30,7 +30,7 @@ curl_opts=(-sS --fail --http1.1)
 
 now() { date +%s.%N; }
 # BENCH_MEASURES: which measures to take (default all; pull_1g needs push_1g's blob).
-measures=" ${BENCH_MEASURES:-push_1g pull_1g pull_1g_x8 push_20x1m pull_20x1m} "
+measures=" ${BENCH_MEASURES:-push_1g pull_1g pull_1g_x8 push_100x1m pull_100x1m} "
 want() { [[ $measures == *" $1 "* ]]; }
 
 # Monolithic upload: POST for an upload URL, PUT the bytes with the digest.
@@ -79,7 +79,7 @@ fi
 # credentials on every request. So each request pays what the server does for it (authentication
 # included), not a new process and TLS handshake.
 small_bytes=$(($(wc -l < "$data/small.sha256") * 1048576))
-if want push_20x1m; then
+if want push_100x1m; then
   t0=$(now)
   posts=()
   while read -r _ _; do posts+=("$base/v2/$repo/blobs/uploads/"); done < "$data/small.sha256"
@@ -93,14 +93,14 @@ if want push_20x1m; then
   done < "$data/small.sha256"
   curl "${curl_opts[@]}" "${auth[@]}" -X PUT -H 'Content-Type: application/octet-stream' -o /dev/null "${puts[@]}"
   t1=$(now)
-  report push_20x1m "$t0" "$t1" "$small_bytes"
+  report push_100x1m "$t0" "$t1" "$small_bytes"
 fi
 
-if want pull_20x1m; then
+if want pull_100x1m; then
   t0=$(now)
   gets=()
   while read -r digest _; do gets+=(-o /dev/null "$base/v2/$repo/blobs/sha256:$digest"); done < "$data/small.sha256"
   curl "${curl_opts[@]}" "${auth[@]}" -L "${gets[@]}"
   t1=$(now)
-  report pull_20x1m "$t0" "$t1" "$small_bytes"
+  report pull_100x1m "$t0" "$t1" "$small_bytes"
 fi
