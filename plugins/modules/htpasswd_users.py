@@ -67,13 +67,17 @@ options:
 attributes:
   check_mode:
     support: full
-    description: In check mode it verifies and reports which users would change, and writes nothing.
+    description:
+      - In check mode it verifies and reports which users would change, and writes nothing.
+      - Without C(bcrypt) on the host (which a real run of the htpasswd role installs first), it reports every user
+        with a password as to be written, rather than failing.
   diff_mode:
     support: none
     description: It shows no diff (the lines hold hashes).
   platform:
     support: full
     platforms: posix
+    description: Any host with Python 3 and the C(bcrypt) package.
 notes:
   - A present user needs exactly one of O(users[].password) and O(users[].password_hash); the roles that use this
     module check the list, with messages naming their setting, before anything changes.
@@ -138,12 +142,16 @@ def read_lines(path):
 def keeps(old_hash, password, cost):
     """Whether a line's hash can stay: bcrypt at this cost, and the password verifies against it."""
     match = BCRYPT.match(old_hash or "")
-    if not match or int(match.group(1)) != cost:
+    if bcrypt is None or not match or int(match.group(1)) != cost:
         return False
     try:
         return bcrypt.checkpw(password.encode("utf-8"), old_hash.encode("ascii"))
     except ValueError:
         return False
+
+
+def hash_password(password, cost):
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=cost, prefix=b"2b")).decode("ascii")
 
 
 def main():
@@ -167,13 +175,16 @@ def main():
     path, cost = params["path"], params["cost"]
     if not 4 <= cost <= 31:
         module.fail_json(msg="cost must be 4 to 31 (got %d)" % cost)
-    if bcrypt is None and any(u["password"] is not None and u["state"] == "present" for u in params["users"]):
+    # Check mode on a host where a real run would install bcrypt first: every user with a password
+    # is reported as to be written, as it cannot be verified yet.
+    hashing = any(u["password"] is not None and u["state"] == "present" for u in params["users"])
+    if bcrypt is None and hashing and not module.check_mode:
         module.fail_json(msg=missing_required_lib("bcrypt"))
 
     lines = read_lines(path)
     index = {}
     for number, line in enumerate(lines):
-        name, sep, _ = line.partition(":")
+        name, sep = line.partition(":")[:2]
         if sep and name not in index:
             index[name] = number
     result = dict(added=[], updated=[], removed=[])
@@ -194,8 +205,7 @@ def main():
         elif user["password"] is not None:
             if old_hash is not None and keeps(old_hash, user["password"], cost):
                 continue
-            new_hash = bcrypt.hashpw(user["password"].encode("utf-8"), bcrypt.gensalt(rounds=cost, prefix=b"2b"))
-            new_line = "%s:%s" % (name, new_hash.decode("ascii"))
+            new_line = "%s:%s" % (name, hash_password(user["password"], cost) if bcrypt else "(to be hashed)")
         else:
             module.fail_json(msg="user %s is present with neither password nor password_hash" % name)
         if number is None:

@@ -32,13 +32,21 @@ PATH = os.path.join(DIR, 'htpasswd')
 GIVEN = bcrypt.hashpw(b'given-elsewhere', bcrypt.gensalt(rounds=4)).decode().replace('$2b$', '$2y$', 1)  # htpasswd -B's
 
 
-def run_module(check=False, **args):
-    """The module as Ansible runs it: its arguments in a JSON file, its result on stdout."""
+def run_module(check=False, without_bcrypt=False, **args):
+    """The module as Ansible runs it: its arguments in a JSON file, its result on stdout; without_bcrypt, as on a
+    host without the bcrypt package (a bcrypt.py first on the path that fails to import)."""
+    env = module_env()
+    if without_bcrypt:
+        shadow = os.path.join(DIR, 'no-bcrypt')
+        os.makedirs(shadow, exist_ok=True)
+        with open(os.path.join(shadow, 'bcrypt.py'), 'w') as handle:
+            handle.write('raise ImportError("no bcrypt here")\n')
+        env['PYTHONPATH'] = shadow + os.pathsep + env['PYTHONPATH']
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as handle:
         json.dump({'ANSIBLE_MODULE_ARGS': dict(args, _ansible_check_mode=check)}, handle)
     try:
         done = subprocess.run([sys.executable, MODULE, handle.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              env=module_env(), timeout=60)
+                              env=env, timeout=60)
     finally:
         os.unlink(handle.name)
     output = done.stdout.decode() + done.stderr.decode()
@@ -130,6 +138,19 @@ def _():
     result = run_module(path=PATH, cost=3, users=[dict(name='erin', password=PASSWORD)])
     equal(result.get('failed'), True, result)
     contains(result['msg'], 'cost must be 4 to 31 (got 3)')
+    equal(lines(), before)
+
+
+@test('without bcrypt on the host: check mode reports the users with a password as to be written; a real run '
+      'fails naming bcrypt, the file untouched')
+def _():
+    before = lines()
+    users = [dict(name='bob', password=OTHER), dict(name='dave', password_hash=GIVEN)]
+    result = run_module(check=True, without_bcrypt=True, path=PATH, cost=6, users=users)
+    equal((result.get('failed'), result['changed'], result['updated']), (None, True, ['bob']), result)
+    result = run_module(without_bcrypt=True, path=PATH, cost=6, users=users)
+    equal(result.get('failed'), True, result)
+    contains(result['msg'], 'bcrypt')
     equal(lines(), before)
 
 
