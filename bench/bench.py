@@ -6,7 +6,7 @@ Writes docs/benchmarks.json (raw figures), docs/benchmarks.png (chart) and
 docs/benchmarks.md (tables, targets, machine), and prints the tables.
 
 Environment: BENCH_RUNS (default 3), BENCH_CLIENTS (default "3 6 12"),
-BENCH_PARTS (default "converge guide scale dataplane auth nginx scaleout"), BENCH_COSTS (the
+BENCH_PARTS (default "converge guide scale levers dataplane auth nginx scaleout"), BENCH_COSTS (the
 auth part's bcrypt costs, default "5 8 10 12").
 """
 
@@ -33,7 +33,7 @@ WORK = BENCH / ".work"
 DOCS = ROOT / "docs"
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 CLIENT_COUNTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "3 6 12").split()]
-PARTS = os.environ.get("BENCH_PARTS", "converge guide scale dataplane auth nginx scaleout").split()
+PARTS = os.environ.get("BENCH_PARTS", "converge guide scale levers dataplane auth nginx scaleout").split()
 COSTS = [int(c) for c in os.environ.get("BENCH_COSTS", "5 8 10 12").split()]
 VAULT_PASS = ROOT / "tests/lab/demo-vault-pass"
 MIRROR = "http://mirror.dockerlab.test:5000"
@@ -63,6 +63,22 @@ NGINX_VARIANTS = [
                 "TLS_CHACHA20_POLY1305_SHA256", "ssl_prefer_server_ciphers on"]},
 ]
 PULLS = ["pull_1g", "pull_1g_x8"]
+# The levers part: site.yml's no-op re-run with one thing changed at a time, on the lab of
+# `clients` Docker hosts the converge part (3) or the scale part (more) has just converged, against
+# site.yml as shipped on it; the playbook variants also converge a fresh lab cold.
+LEVERS = {
+    "Mitogen (its mitogen_linear strategy)": {"clients": 3, "mitogen": True},
+    "no pipelining": {"clients": 3, "env": {"ANSIBLE_PIPELINING": "False"}},
+    "no SSH master connection": {"clients": 3, "env": {"ANSIBLE_SSH_ARGS": "-C -o ControlMaster=no"}},
+    "engine, client, registry and proxy in one play (free strategy)": {"clients": 3, "playbook": "one_play"},
+    "12 clients, forks = hosts (13)": {"clients": 12, "env": {"ANSIBLE_FORKS": "13"}},
+}
+SHIPPED = "site.yml as shipped"
+
+
+def shipped(clients: int) -> str:
+    """The name of site.yml as shipped, the base of the levers on a lab of `clients` hosts."""
+    return SHIPPED if clients == 3 else f"{clients} clients, {SHIPPED}"
 CPU_KEYS = ["wall", "registry", "nginx", "client's curl", "total"]
 # The scale-out part: nginx.me (docker03) in front of either of these, on the ha scenario's lab.
 SCALEOUT = {
@@ -134,11 +150,16 @@ def lab_up(clients: int, tag: str) -> pathlib.Path:
 
 
 def lab_down_all() -> None:
-    """Remove any lab host (dockerlab-dockerNN), the mirror and the network."""
+    """Remove any lab host (dockerlab-dockerNN) with its disks (as tests/lab/down.yml does: a
+    fresh lab's /var/lib/docker is empty), the mirror and the network."""
     names = subprocess.run(["docker", "ps", "-aq", "--filter", "name=^dockerlab-docker"],
                            capture_output=True, text=True, check=True).stdout.split()
     if names:
         subprocess.run(["docker", "rm", "-f", "-v", *names], capture_output=True, check=True)
+    disks = subprocess.run(["docker", "volume", "ls", "-q", "--filter", "name=^dockerlab-docker"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    if disks:
+        subprocess.run(["docker", "volume", "rm", *disks], capture_output=True, check=True)
     subprocess.run(["docker", "rm", "-f", "dockerlab-mirror", "dockerlab-aptcache", "dockerlab-objectstore"],
                    capture_output=True, check=False)
     subprocess.run(["docker", "volume", "rm", "dockerlab-objectstore-data"], capture_output=True, check=False)
@@ -178,6 +199,9 @@ def machine() -> dict:
         "os": out(["sh", "-c", ". /etc/os-release && echo $PRETTY_NAME"]),
         "dockerd": out(["docker", "version", "--format", "{{.Server.Version}}"]),
         "ansible_core": out([sys.executable, "-c", "import ansible; print(ansible.__version__)"]),
+        # The code measured: the commit, "+ changes" when the checkout differs from it.
+        "commit": out(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+        + (" + changes" if out(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"]) else ""),
         "lab": "docker01-NN as Docker-in-Docker containers on one bridge network, this machine's disk and CPUs",
     }
 
@@ -196,6 +220,8 @@ def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
                 sys.exit(f"the no-op re-run changed {changed_noop} things; see bench/.work/logs/run{i}-noop-site.log")
             conv.setdefault("cold_3", []).append(cold)
             conv.setdefault("noop_3", []).append(noop)
+            if "levers" in PARTS:
+                noop_levers(results, i, 3, inventory, cold)
             if i == RUNS and ("dataplane" in PARTS or "auth" in PARTS or "nginx" in PARTS):
                 bench_dataplane(results, inventory, credentials)
         if "guide" in PARTS:
@@ -205,6 +231,8 @@ def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
             seconds, _ = run(["bash", "bench/guide/lab.sh", work, *credentials, MIRROR], f"run{i}-guide-script")
             log(f"run {i}: the guide's commands as a shell script {seconds:.1f} s")
             conv.setdefault("guide_script_3", []).append(seconds)
+        if "levers" in PARTS:
+            cold_levers(results, i)
         if "scale" in PARTS:
             for clients in CLIENT_COUNTS:
                 if clients == 3 and "converge" in PARTS:
@@ -213,11 +241,90 @@ def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
                 seconds, _ = converge(inventory, f"run{i}-scale{clients}-site")
                 log(f"run {i}: cold site.yml with {clients} client hosts {seconds:.1f} s")
                 conv.setdefault(f"cold_{clients}", []).append(seconds)
+                if "levers" in PARTS:
+                    noop_levers(results, i, clients, inventory, seconds)
     if ("dataplane" in PARTS or "auth" in PARTS or "nginx" in PARTS) and "converge" not in PARTS:
         inventory = lab_up(3, "dataplane")
         converge(inventory, "dataplane-site")
         bench_dataplane(results, inventory, credentials)
     lab_down_all()
+
+
+def site_one_play() -> pathlib.Path:
+    """site.yml with its engine, clients, registry and proxy plays as one play of the free strategy
+    (each role on the hosts of its play, in the same order on a host; hosts do not wait for each other)."""
+    plays = yaml.safe_load((ROOT / "playbooks/site.yml").read_text())
+    merged = [play for play in plays if set(play.get("tags", [])) & {"engine", "clients", "registry", "proxy"}]
+    tasks = []
+    for play in merged:
+        when = {} if play["hosts"] == merged[0]["hosts"] else {"when": " or ".join(
+            f"inventory_hostname in groups['{g}'] | default([])" for g in play["hosts"].split(":"))}
+        tasks += [dict(task, tags=play["tags"], **when) for task in play["tasks"]]
+    one = {"name": "Bring the engine, the client settings, the registries and nginx", "hosts": merged[0]["hosts"],
+           "strategy": "free", "gather_facts": False, "tasks": tasks}
+    first = plays.index(merged[0])
+    path = WORK / "site_one_play.yml"
+    path.write_text(yaml.safe_dump([p for p in plays[:first]] + [one] + [p for p in plays[first:] if p not in merged],
+                                   sort_keys=False))
+    return path
+
+
+def lever_command(lever: dict, inventory: pathlib.Path) -> tuple[list, dict]:
+    """The ansible-playbook command and environment of a lever (LEVERS)."""
+    env = dict(lever.get("env", {}))
+    if lever.get("mitogen"):
+        import ansible_mitogen   # bench/requirements.txt
+        env.update(ANSIBLE_STRATEGY_PLUGINS=str(pathlib.Path(ansible_mitogen.__file__).parent / "plugins/strategy"),
+                   ANSIBLE_STRATEGY="mitogen_linear")
+    playbook = site_one_play() if lever.get("playbook") == "one_play" else ROOT / "playbooks/site.yml"
+    return ["ansible-playbook", "-i", inventory, playbook], env
+
+
+def timed(argv: list, env: dict, logname: str) -> tuple[float, int]:
+    """run() with some environment variables changed; (seconds, changed) of an ansible-playbook run."""
+    saved = {k: ENV.get(k) for k in env}
+    ENV.update(env)
+    try:
+        seconds, output = run(argv, logname)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                ENV.pop(k, None)
+            else:
+                ENV[k] = v
+    return seconds, recap_changed(output)
+
+
+def noop_levers(results: dict, i: int, clients: int, inventory: pathlib.Path, cold: float) -> None:
+    """Run i on a lab of `clients` hosts that site.yml as shipped has just converged in `cold` seconds:
+    no-op re-runs of site.yml as shipped and with each lever of this lab size, in an order that
+    rotates from run to run."""
+    levers = {name: lever for name, lever in LEVERS.items() if lever["clients"] == clients}
+    if not levers:
+        return
+    raw = results.setdefault("levers_raw", [])
+    raw.append({"run": i, "name": shipped(clients), "measure": "cold", "seconds": cold})
+    names = [shipped(clients)] + list(levers)
+    shift = (i - 1) % len(names)
+    for name in names[shift:] + names[:shift]:
+        argv, env = lever_command(levers.get(name, {}), inventory)
+        seconds, changed = timed(argv, env, f"levers-run{i}-{clients}-noop-{names.index(name)}")
+        if changed:
+            sys.exit(f"{name}: the no-op re-run changed {changed} things")
+        raw.append({"run": i, "name": name, "measure": "noop", "seconds": seconds})
+        log(f"run {i}: no-op, {name}: {seconds:.1f} s")
+
+
+def cold_levers(results: dict, i: int) -> None:
+    """Run i: each playbook variant of LEVERS converges a fresh lab cold."""
+    raw = results.setdefault("levers_raw", [])
+    for name, lever in LEVERS.items():
+        if "playbook" in lever:
+            inventory = lab_up(lever["clients"], f"levers-run{i}-{lever['playbook']}")
+            argv, env = lever_command(lever, inventory)
+            seconds, _ = timed(argv, env, f"levers-run{i}-cold-{lever['playbook']}")
+            raw.append({"run": i, "name": name, "measure": "cold", "seconds": seconds})
+            log(f"run {i}: cold, {name}: {seconds:.1f} s")
 
 
 def client_measure(container: str, url: str, user: str, password: str, i: int, name: str, raw: list,
@@ -378,27 +485,27 @@ def auth_order(name: str) -> tuple:
     return (endpoint != "registry HTTP", endpoint, int(cost or 0))
 
 
-def ratio_by_run(raw: list, a: str, b: str, measure: str) -> list:
+def ratio_by_run(raw: list, a: str, b: str, measure: str, key: str = "mb_per_s") -> list:
     """a's figure over b's for one measure, run by run (pairs from the same run only)."""
     by_run = {}
     for r in raw:
         if r["measure"] == measure and r["name"] in (a, b):
-            by_run.setdefault(r["run"], {})[r["name"]] = r["mb_per_s"]
+            by_run.setdefault(r["run"], {})[r["name"]] = r[key]
     return [v[a] / v[b] for v in by_run.values() if a in v and b in v]
 
 
-def figures(raw: list, name: str, measure: str) -> list:
-    return [r["mb_per_s"] for r in raw if r["name"] == name and r["measure"] == measure]
+def figures(raw: list, name: str, measure: str, key: str = "mb_per_s") -> list:
+    return [r[key] for r in raw if r["name"] == name and r["measure"] == measure]
 
 
-def against(raw: list, names: list, measures: list, base: str) -> dict:
+def against(raw: list, names: list, measures: list, base: str, key: str = "mb_per_s") -> dict:
     """{name: {measure: summary, with ratio (to base, run by run) unless name is base}}."""
     table = {}
     for name in names:
         for measure in measures:
-            values = figures(raw, name, measure)
+            values = figures(raw, name, measure, key)
             if values:
-                per_run = ratio_by_run(raw, name, base, measure) if name != base else []
+                per_run = ratio_by_run(raw, name, base, measure, key) if name != base else []
                 table.setdefault(name, {})[measure] = dict(summary(values),
                                                            ratio=summary(per_run) if per_run else None)
     return table
@@ -436,6 +543,11 @@ def analyse(results: dict) -> None:
         records = [r for r in variants if r["measure"] == "cpu" and r["name"] == name]
         if records:
             results.setdefault("cpu", {})[name] = {key: summary([r[key] for r in records]) for key in CPU_KEYS}
+    results["levers"] = {}
+    for clients in sorted({lever["clients"] for lever in LEVERS.values()}):
+        names = [name for name, lever in LEVERS.items() if lever["clients"] == clients]
+        results["levers"].update(against(results.get("levers_raw", []), [shipped(clients)] + names, ["noop", "cold"],
+                                         shipped(clients), "seconds"))
     conv = results.get("converge", {})
     results["converge_summary"] = {k: summary(v) for k, v in conv.items()}
     for label, a, b in (("no-op re-run / cold converge", "noop_3", "cold_3"),
@@ -489,12 +601,12 @@ def tables(results: dict) -> str:
         for name, measures in results["scaleout"].items():
             lines.append(f"| {name} | " + " | ".join(fmt(measures[m], 0) if m in measures else "" for m in MEASURES)
                          + " |")
-    def against_table(table: dict, title: str, first: str, measures: list, base: str) -> list:
+    def against_table(table: dict, title: str, first: str, measures: list, base: str, digits: int = 0) -> list:
         """A table of `against`: the figures of each measure, then each one's ratio to base."""
         rows = ["", f"### {title}", "", f"| {first} | " + " | ".join(measures + [f"{m} / {base}" for m in measures])
                 + " |", "|---" * (2 * len(measures) + 1) + "|"]
         for name, by_measure in table.items():
-            cells = [fmt(by_measure[m], 0) if m in by_measure else "" for m in measures]
+            cells = [fmt(by_measure[m], digits) if m in by_measure else "" for m in measures]
             cells += [fmt(by_measure[m]["ratio"], 2) if by_measure.get(m, {}).get("ratio") else "" for m in measures]
             rows.append(f"| {name} | " + " | ".join(cells) + " |")
         return rows
@@ -513,6 +625,11 @@ def tables(results: dict) -> str:
                   "| through | " + " | ".join(CPU_KEYS) + " |", "|---" * (len(CPU_KEYS) + 1) + "|"]
         for name, cpu in results["cpu"].items():
             lines.append(f"| {name} | " + " | ".join(fmt(cpu[k]) for k in CPU_KEYS) + " |")
+    if results.get("levers"):
+        lines += against_table(results["levers"], "Converge levers: site.yml's no-op re-run on one converged lab, and "
+                               "cold on a fresh one, with one thing changed (seconds, and the time ratio to site.yml "
+                               "as shipped run by run, below 1 is faster; median, min-max of %d runs)" % RUNS,
+                               "site.yml with", ["noop", "cold"], "shipped", 1)
     lines += ["", "### Converge (seconds; median, min-max of %d runs)" % RUNS, "",
               "| step | seconds |", "|---|---|"]
     labels = {"cold_3": "cold site.yml, fresh lab, 3 client hosts", "noop_3": "no-op re-run of site.yml",
@@ -580,7 +697,7 @@ def write_docs(results: dict, table: str) -> None:
 <!-- Written by `make bench` (bench/bench.py); do not edit by hand. -->
 
 Latest run: {m['date']}, on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, kernel {m['kernel']},
-dockerd {m['dockerd']}, ansible-core {m['ansible_core']}. The lab: {m['lab']}.
+dockerd {m['dockerd']}, ansible-core {m['ansible_core']}, commit {m.get('commit', 'not recorded')}. The lab: {m['lab']}.
 {measured}
 
 Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.png`.
@@ -612,11 +729,20 @@ Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.
   docker03 with `registry_replicas: 1` and `registry_storage: filesystem`, in front of one registry on
   the host's disk. The order flips from run to run. Everything shares this machine's cores and disk, so
   this compares the setups' overhead, not what more machines would add.
-- **Converge**: `ansible-playbook playbooks/site.yml` on a fresh lab (lab hosts just started, nothing
-  configured) with the guide's settings (`inventory/group_vars/`), then again (no-op; changed=0 is
-  checked), and `bench/guide/lab.sh` (the guide's commands as one shell script, `docker exec` in place
-  of ssh, same end state) on another fresh lab; then cold converges with more client hosts. Wall time of
-  the whole command; the project's `ansible.cfg` as users get it (5 forks).
+- **Converge**: `ansible-playbook playbooks/site.yml` on a fresh lab (lab hosts just started: systemd,
+  sshd and python3, no Docker engine) with the guide's settings (`inventory/group_vars/`), then again
+  (no-op; changed=0 is checked), and `bench/guide/lab.sh` (the guide's commands as one shell script,
+  same end state: Debian's engine installed on the three hosts at once, then the rest host by host) on
+  another fresh lab; then cold converges with more client hosts. Both reach the hosts over SSH as root
+  with the lab's key and Ansible's default SSH options (a master connection per host, kept 60 s). Wall
+  time of the whole command; the project's `ansible.cfg` as users get it.
+- **Converge levers**: on a fresh lab converged by site.yml as shipped, no-op re-runs of it as shipped
+  and with one thing changed: Mitogen's `mitogen_linear` strategy (from PyPI, `bench/requirements.txt`;
+  not something the collection needs), pipelining off, no SSH master connection, and site.yml's engine,
+  client, registry and proxy plays as one play of the `free` strategy (generated from site.yml), in an
+  order that rotates from run to run; the playbook variant also converges a fresh lab cold. Ratios to
+  site.yml as shipped are taken run by run. The no-op re-runs take place on the lab the converge part
+  has just converged, and those of the 12-host levers on the scale part's lab of 12 client hosts.
 - Each figure is the median of {RUNS} runs with min and max; ratios are computed run by run and then
   summarised.
 
@@ -628,7 +754,8 @@ Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.
 
 # The raw figures of each group of parts; a run of some parts (BENCH_PARTS) keeps the other
 # groups' from the last docs/benchmarks.json, with the machine and date they were measured on.
-GROUPS = {"converge": ("converge guide scale", "converge"), "dataplane": ("dataplane", "dataplane_raw"),
+GROUPS = {"converge": ("converge guide scale", "converge"), "levers": ("levers", "levers_raw"),
+          "dataplane": ("dataplane", "dataplane_raw"),
           "auth": ("auth", "auth_raw"), "nginx": ("nginx", "nginx_raw"), "scaleout": ("scaleout", "scaleout_raw")}
 
 

@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
 # The guide's steps for the whole lab as one plain shell script: the baseline the
-# benchmark times against site.yml on an identical fresh lab. `docker exec` stands
-# in for ssh. Same end state as site.yml with inventory/group_vars/: registry.me:5000
+# benchmark times against site.yml on an identical fresh lab. Like site.yml, it reaches
+# docker01-03 over SSH as root with the lab's key, and with the SSH options Ansible uses
+# by default (a master connection per host kept for 60 s, compression). Same end state as
+# site.yml with inventory/group_vars/: Debian's docker.io on each host (installed on the
+# three at once, the one slow step; the rest goes host by host), registry.me:5000
 # (TLS + htpasswd) on docker01, nginx.me (the guide's registry.conf) on docker03,
 # docker01-03 trusting the CA, using the mirror and logged in to both.
 # Usage: lab.sh WORKDIR USER PASSWORD MIRROR_URL
+# DOCKERLAB_LAB_DIR: where the lab's key and known_hosts are (tests/lab/inventory.yml).
 set -euo pipefail
 work=$1 user=$2 password=$3 mirror=$4
 here=$(cd "$(dirname "$0")" && pwd)
-on() { local host=$1; shift; docker exec -i "dockerlab-$host" sh -euc "$*"; }
-put() { docker cp "$2" "dockerlab-$1:$3"; }
+installs=()
+lab=${DOCKERLAB_LAB_DIR:-/var/tmp/dockerlab}
+ssh_options=(-i "$lab/id_ed25519" -o UserKnownHostsFile="$lab/known_hosts" -o StrictHostKeyChecking=yes
+             -o BatchMode=yes -C -o ControlMaster=auto -o ControlPersist=60s -o ControlPath="$work/ssh-%h")
+address() { echo "192.168.99.$((60 + 10#${1#docker}))"; }   # the lab's plan: dockerNN at .(60+NN)
+on() { local host=$1; shift; ssh "${ssh_options[@]}" "root@$(address "$host")" "set -eu; $*"; }
+put() { scp -q "${ssh_options[@]}" "$2" "root@$(address "$1"):$3"; }
 
 # CA host (this machine): the CA and the two server certificates, with openssl.
 mkdir -p "$work" && cd "$work"
@@ -19,18 +28,27 @@ for name in registry.me nginx.me; do
   openssl x509 -req -in $name.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -out $name.crt \
     -extfile <(printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' $name) 2>/dev/null
 done
-hash=$(python3 -c 'import bcrypt, sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt()).decode())' "$password")
+# The guide makes the file with `htpasswd -B`, whose bcrypt cost is 5.
+hash=$(python3 -c 'import bcrypt, sys; print(bcrypt.hashpw(sys.argv[1].encode(), bcrypt.gensalt(5)).decode())' "$password")
 printf '%s:%s\n' "$user" "$hash" > htpasswd
 
-# docker01-03 first (the mirror is where registry:2 and nginx come from): trust the CA,
-# merge the mirror into daemon.json, reload dockerd.
+# docker01-03 first (the mirror is where registry:2 and nginx come from): Debian's engine,
+# installed on the three at once; then, host by host, trust the CA, merge the mirror
+# into daemon.json and reload dockerd. A configuration file the host already has (such as
+# containerd's config.toml) is kept, as Ansible's apt module does.
+for host in docker01 docker02 docker03; do
+  on $host 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends' \
+    '-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold docker.io >/dev/null' &
+  installs+=($!)
+done
+for pid in "${installs[@]}"; do wait "$pid"; done   # each one's status (a bare `wait` returns 0)
 for host in docker01 docker02 docker03; do
   for endpoint in registry.me:5000 nginx.me; do
     on $host mkdir -p /etc/docker/certs.d/$endpoint
     put $host ca.crt /etc/docker/certs.d/$endpoint/ca.crt
   done
   put $host ca.crt /usr/local/share/ca-certificates/dockerlab-guide-ca.crt
-  on $host update-ca-certificates >/dev/null 2>&1
+  on $host 'update-ca-certificates >/dev/null 2>&1'
   on $host python3 - "$mirror" <<'PY'
 import json, sys
 path = "/etc/docker/daemon.json"
@@ -43,7 +61,7 @@ if sys.argv[1] not in mirrors:
     mirrors.append(sys.argv[1])
 json.dump(config, open(path, "w"), indent=2)
 PY
-  on $host pkill -HUP -x dockerd
+  on $host systemctl reload docker
   on $host 'for i in $(seq 1 60); do docker info 2>/dev/null | grep -q mirror && exit 0; sleep 0.5; done; exit 1'
 done
 
@@ -81,7 +99,8 @@ for url in https://registry.me:5000/v2/ https://nginx.me/v2/; do
 done
 for host in docker01 docker02 docker03; do
   for endpoint in registry.me:5000 nginx.me; do
-    printf '%s' "$password" | docker exec -i dockerlab-$host docker login -u "$user" --password-stdin $endpoint >/dev/null
+    printf '%s' "$password" | on $host docker login -u "$user" --password-stdin $endpoint >/dev/null
   done
 done
+for host in docker01 docker02 docker03; do ssh "${ssh_options[@]}" -O exit "root@$(address $host)" 2>/dev/null || true; done
 echo "guide script: lab up"
