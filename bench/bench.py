@@ -5,7 +5,8 @@ with baselines measured in the same run. Not part of `make test`.
 Writes docs/benchmarks.json (raw figures), docs/benchmarks.png (chart) and
 docs/benchmarks.md (tables, targets, machine), and prints the tables.
 
-Environment: BENCH_RUNS (default 3), BENCH_CLIENTS (default "3 6 12"),
+Environment: BENCH_RUNS (default 3), BENCH_CLIENTS (default "3 6 12"), BENCH_BEFORE (a git revision
+whose collection the levers part measures too),
 BENCH_PARTS (default "converge guide scale levers dataplane auth nginx scaleout"), BENCH_COSTS (the
 auth part's bcrypt costs, default "5 8 10 12").
 """
@@ -73,6 +74,10 @@ LEVERS = {
     "engine, client, registry and proxy in one play (free strategy)": {"clients": 3, "playbook": "one_play"},
     "12 clients, forks = hosts (13)": {"clients": 12, "env": {"ANSIBLE_FORKS": "13"}},
 }
+# BENCH_BEFORE=<git revision>: one more lever, site.yml and the roles of that revision (what a change bought).
+BEFORE = os.environ.get("BENCH_BEFORE", "")
+if BEFORE:
+    LEVERS[f"the collection of {BEFORE}"] = {"clients": 3, "revision": BEFORE}
 SHIPPED = "site.yml as shipped"
 
 
@@ -170,9 +175,19 @@ def recap_changed(output: str) -> int:
     return sum(int(n) for n in re.findall(r"changed=(\d+)", output.split("PLAY RECAP")[-1]))
 
 
-def converge(inventory: pathlib.Path, tag: str) -> tuple[float, int]:
+def busy_seconds() -> float:
+    """CPU seconds this machine's cores have been busy since boot (user, nice, system, irq, softirq):
+    the controller's, the lab hosts' and everything else's."""
+    fields = [int(f) for f in pathlib.Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def converge(inventory: pathlib.Path, tag: str) -> tuple[float, int, float]:
+    """site.yml on a lab: (wall seconds, changed, CPU seconds the machine was busy meanwhile)."""
+    before = busy_seconds()
     seconds, output = run(["ansible-playbook", "-i", inventory, "playbooks/site.yml"], tag)
-    return seconds, recap_changed(output)
+    return seconds, recap_changed(output), busy_seconds() - before
 
 
 def lab_credentials() -> tuple[str, str]:
@@ -213,8 +228,10 @@ def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
     for i in range(1, RUNS + 1):
         if "converge" in PARTS:
             inventory = lab_up(3, f"run{i}-cold")
-            cold, changed_cold = converge(inventory, f"run{i}-cold-site")
-            noop, changed_noop = converge(inventory, f"run{i}-noop-site")
+            cold, changed_cold, cpu = converge(inventory, f"run{i}-cold-site")
+            results.setdefault("converge_cpu", {}).setdefault("cold_3", []).append(cpu)
+            noop, changed_noop, cpu = converge(inventory, f"run{i}-noop-site")
+            results["converge_cpu"].setdefault("noop_3", []).append(cpu)
             log(f"run {i}: cold site.yml {cold:.1f} s (changed={changed_cold}), no-op {noop:.1f} s (changed={changed_noop})")
             if changed_noop:
                 sys.exit(f"the no-op re-run changed {changed_noop} things; see bench/.work/logs/run{i}-noop-site.log")
@@ -228,7 +245,9 @@ def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
             lab_up(3, f"run{i}-guide")
             work = WORK / "guide-ca"
             shutil.rmtree(work, ignore_errors=True)
+            before = busy_seconds()
             seconds, _ = run(["bash", "bench/guide/lab.sh", work, *credentials, MIRROR], f"run{i}-guide-script")
+            results.setdefault("converge_cpu", {}).setdefault("guide_script_3", []).append(busy_seconds() - before)
             log(f"run {i}: the guide's commands as a shell script {seconds:.1f} s")
             conv.setdefault("guide_script_3", []).append(seconds)
         if "levers" in PARTS:
@@ -238,7 +257,8 @@ def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
                 if clients == 3 and "converge" in PARTS:
                     continue   # the cold run above
                 inventory = lab_up(clients, f"run{i}-scale{clients}")
-                seconds, _ = converge(inventory, f"run{i}-scale{clients}-site")
+                seconds, _, cpu = converge(inventory, f"run{i}-scale{clients}-site")
+                results.setdefault("converge_cpu", {}).setdefault(f"cold_{clients}", []).append(cpu)
                 log(f"run {i}: cold site.yml with {clients} client hosts {seconds:.1f} s")
                 conv.setdefault(f"cold_{clients}", []).append(seconds)
                 if "levers" in PARTS:
@@ -277,6 +297,17 @@ def lever_command(lever: dict, inventory: pathlib.Path) -> tuple[list, dict]:
         env.update(ANSIBLE_STRATEGY_PLUGINS=str(pathlib.Path(ansible_mitogen.__file__).parent / "plugins/strategy"),
                    ANSIBLE_STRATEGY="mitogen_linear")
     playbook = site_one_play() if lever.get("playbook") == "one_play" else ROOT / "playbooks/site.yml"
+    if lever.get("revision"):
+        # That revision's tree as the collection dockerlab.registry, from git.
+        collections = WORK / f"revision-{lever['revision']}"
+        tree = collections / "ansible_collections/dockerlab/registry"
+        if not tree.exists():
+            tree.mkdir(parents=True)
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", lever["revision"]], capture_output=True,
+                                     check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        env["ANSIBLE_COLLECTIONS_PATH"] = str(collections)
+        playbook = tree / "playbooks/site.yml"
     return ["ansible-playbook", "-i", inventory, playbook], env
 
 
@@ -544,12 +575,17 @@ def analyse(results: dict) -> None:
         if records:
             results.setdefault("cpu", {})[name] = {key: summary([r[key] for r in records]) for key in CPU_KEYS}
     results["levers"] = {}
-    for clients in sorted({lever["clients"] for lever in LEVERS.values()}):
-        names = [name for name, lever in LEVERS.items() if lever["clients"] == clients]
+    # A revision measured in this run (BENCH_BEFORE) or in the one whose figures are kept.
+    revisions = {r["name"]: {"clients": 3} for r in results.get("levers_raw", [])
+                 if r["name"].startswith("the collection of ")}
+    levers = {**revisions, **LEVERS}
+    for clients in sorted({lever["clients"] for lever in levers.values()}):
+        names = [name for name, lever in levers.items() if lever["clients"] == clients]
         results["levers"].update(against(results.get("levers_raw", []), [shipped(clients)] + names, ["noop", "cold"],
                                          shipped(clients), "seconds"))
     conv = results.get("converge", {})
     results["converge_summary"] = {k: summary(v) for k, v in conv.items()}
+    results["converge_cpu_summary"] = {k: summary(v) for k, v in results.get("converge_cpu", {}).items()}
     for label, a, b in (("no-op re-run / cold converge", "noop_3", "cold_3"),
                         ("no-op re-run / guide's shell script", "noop_3", "guide_script_3"),
                         ("cold converge / guide's shell script", "cold_3", "guide_script_3"),
@@ -630,13 +666,15 @@ def tables(results: dict) -> str:
                                "cold on a fresh one, with one thing changed (seconds, and the time ratio to site.yml "
                                "as shipped run by run, below 1 is faster; median, min-max of %d runs)" % RUNS,
                                "site.yml with", ["noop", "cold"], "shipped", 1)
-    lines += ["", "### Converge (seconds; median, min-max of %d runs)" % RUNS, "",
-              "| step | seconds |", "|---|---|"]
+    lines += ["", "### Converge (seconds, and the CPU seconds this machine's %d cores were busy meanwhile: the "
+              "controller's, the lab hosts' and the rest; median, min-max of %d runs)" % (os.cpu_count(), RUNS), "",
+              "| step | seconds | CPU seconds busy |", "|---|---|---|"]
     labels = {"cold_3": "cold site.yml, fresh lab, 3 client hosts", "noop_3": "no-op re-run of site.yml",
               "guide_script_3": "the guide's commands as a shell script, fresh lab"}
+    cpu = results.get("converge_cpu_summary", {})
     for key, s in sorted(results.get("converge_summary", {}).items(), key=lambda kv: converge_order(kv[0])):
         label = labels.get(key, f"cold site.yml, fresh lab, {key.split('_')[-1]} client hosts")
-        lines.append(f"| {label} | {fmt(s)} |")
+        lines.append(f"| {label} | {fmt(s)} | {fmt(cpu[key]) if key in cpu else ''} |")
     lines += ["", "### Ratios (pair by pair within one run; median, min-max)", "", "| ratio | value |", "|---|---|"]
     for key, s in results.get("ratios", {}).items():
         lines.append(f"| {key} | {fmt(s, 2)} |")
@@ -752,9 +790,9 @@ Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.
     (DOCS / "benchmarks.md").write_text(text)
 
 
-# The raw figures of each group of parts; a run of some parts (BENCH_PARTS) keeps the other
+# The raw figures (their keys) of each group of parts; a run of some parts (BENCH_PARTS) keeps the other
 # groups' from the last docs/benchmarks.json, with the machine and date they were measured on.
-GROUPS = {"converge": ("converge guide scale", "converge"), "levers": ("levers", "levers_raw"),
+GROUPS = {"converge": ("converge guide scale", "converge converge_cpu"), "levers": ("levers", "levers_raw"),
           "dataplane": ("dataplane", "dataplane_raw"),
           "auth": ("auth", "auth_raw"), "nginx": ("nginx", "nginx_raw"), "scaleout": ("scaleout", "scaleout_raw")}
 
@@ -763,11 +801,11 @@ def keep_previous(results: dict) -> None:
     path = DOCS / "benchmarks.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
     results["measured"] = {}
-    for group, (parts, key) in GROUPS.items():
+    for group, (parts, keys) in GROUPS.items():
         if any(part in PARTS for part in parts.split()):
             results["measured"][group] = results["machine"]
-        elif key in previous:
-            results[key] = previous[key]
+        elif any(key in previous for key in keys.split()):
+            results.update({key: previous[key] for key in keys.split() if key in previous})
             results["measured"][group] = previous.get("measured", {}).get(group, previous["machine"])
 
 
