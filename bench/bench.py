@@ -20,6 +20,7 @@ import os
 import pathlib
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -183,11 +184,24 @@ def busy_seconds() -> float:
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
-def converge(inventory: pathlib.Path, tag: str) -> tuple[float, int, float]:
-    """site.yml on a lab: (wall seconds, changed, CPU seconds the machine was busy meanwhile)."""
-    before = busy_seconds()
-    seconds, output = run(["ansible-playbook", "-i", inventory, "playbooks/site.yml"], tag)
-    return seconds, recap_changed(output), busy_seconds() - before
+def controller_seconds() -> float:
+    """CPU seconds (user + system) of this process's finished children: ansible-playbook, its workers and ssh."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_cpu(argv: list, logname: str) -> tuple[float, str, dict]:
+    """run(), and the CPU seconds spent meanwhile: the whole machine's ("machine": the lab hosts' too)
+    and the command's own, with its children ("controller": ansible-playbook, its workers, ssh)."""
+    machine, controller = busy_seconds(), controller_seconds()
+    seconds, output = run(argv, logname)
+    return seconds, output, {"machine": busy_seconds() - machine, "controller": controller_seconds() - controller}
+
+
+def converge(inventory: pathlib.Path, tag: str) -> tuple[float, int, dict]:
+    """site.yml on a lab: (wall seconds, changed, CPU seconds as run_cpu gives them)."""
+    seconds, output, cpu = run_cpu(["ansible-playbook", "-i", inventory, "playbooks/site.yml"], tag)
+    return seconds, recap_changed(output), cpu
 
 
 def lab_credentials() -> tuple[str, str]:
@@ -245,9 +259,9 @@ def bench_converge(results: dict, credentials: tuple[str, str]) -> None:
             lab_up(3, f"run{i}-guide")
             work = WORK / "guide-ca"
             shutil.rmtree(work, ignore_errors=True)
-            before = busy_seconds()
-            seconds, _ = run(["bash", "bench/guide/lab.sh", work, *credentials, MIRROR], f"run{i}-guide-script")
-            results.setdefault("converge_cpu", {}).setdefault("guide_script_3", []).append(busy_seconds() - before)
+            seconds, _, cpu = run_cpu(["bash", "bench/guide/lab.sh", work, *credentials, MIRROR],
+                                      f"run{i}-guide-script")
+            results.setdefault("converge_cpu", {}).setdefault("guide_script_3", []).append(cpu)
             log(f"run {i}: the guide's commands as a shell script {seconds:.1f} s")
             conv.setdefault("guide_script_3", []).append(seconds)
         if "levers" in PARTS:
@@ -585,7 +599,8 @@ def analyse(results: dict) -> None:
                                          shipped(clients), "seconds"))
     conv = results.get("converge", {})
     results["converge_summary"] = {k: summary(v) for k, v in conv.items()}
-    results["converge_cpu_summary"] = {k: summary(v) for k, v in results.get("converge_cpu", {}).items()}
+    results["converge_cpu_summary"] = {k: {side: summary([c[side] for c in v]) for side in ("controller", "machine")}
+                                       for k, v in results.get("converge_cpu", {}).items()}
     for label, a, b in (("no-op re-run / cold converge", "noop_3", "cold_3"),
                         ("no-op re-run / guide's shell script", "noop_3", "guide_script_3"),
                         ("cold converge / guide's shell script", "cold_3", "guide_script_3"),
@@ -666,15 +681,17 @@ def tables(results: dict) -> str:
                                "cold on a fresh one, with one thing changed (seconds, and the time ratio to site.yml "
                                "as shipped run by run, below 1 is faster; median, min-max of %d runs)" % RUNS,
                                "site.yml with", ["noop", "cold"], "shipped", 1)
-    lines += ["", "### Converge (seconds, and the CPU seconds this machine's %d cores were busy meanwhile: the "
-              "controller's, the lab hosts' and the rest; median, min-max of %d runs)" % (os.cpu_count(), RUNS), "",
-              "| step | seconds | CPU seconds busy |", "|---|---|---|"]
+    lines += ["", "### Converge (seconds, and CPU seconds meanwhile: the controller's side, ansible-playbook or the "
+              "script with all they start here, ssh included; and this machine's %d cores busy, the lab hosts' work "
+              "too; median, min-max of %d runs)" % (os.cpu_count(), RUNS), "",
+              "| step | seconds | controller CPU seconds | machine CPU seconds busy |", "|---|---|---|---|"]
     labels = {"cold_3": "cold site.yml, fresh lab, 3 client hosts", "noop_3": "no-op re-run of site.yml",
               "guide_script_3": "the guide's commands as a shell script, fresh lab"}
     cpu = results.get("converge_cpu_summary", {})
     for key, s in sorted(results.get("converge_summary", {}).items(), key=lambda kv: converge_order(kv[0])):
         label = labels.get(key, f"cold site.yml, fresh lab, {key.split('_')[-1]} client hosts")
-        lines.append(f"| {label} | {fmt(s)} | {fmt(cpu[key]) if key in cpu else ''} |")
+        sides = [fmt(cpu[key][side]) if key in cpu else "" for side in ("controller", "machine")]
+        lines.append(f"| {label} | {fmt(s)} | " + " | ".join(sides) + " |")
     lines += ["", "### Ratios (pair by pair within one run; median, min-max)", "", "| ratio | value |", "|---|---|"]
     for key, s in results.get("ratios", {}).items():
         lines.append(f"| {key} | {fmt(s, 2)} |")
@@ -773,7 +790,9 @@ Raw figures: [`docs/benchmarks.json`](benchmarks.json). Chart: `docs/benchmarks.
   same end state: Debian's engine installed on the three hosts at once, then the rest host by host) on
   another fresh lab; then cold converges with more client hosts. Both reach the hosts over SSH as root
   with the lab's key and Ansible's default SSH options (a master connection per host, kept 60 s). Wall
-  time of the whole command; the project's `ansible.cfg` as users get it.
+  time of the whole command; the project's `ansible.cfg` as users get it. CPU seconds: the command's own
+  with everything it starts on this machine (`getrusage` of its children), and the machine's busy time
+  from `/proc/stat` (the lab hosts run on the same cores).
 - **Converge levers**: on a fresh lab converged by site.yml as shipped, no-op re-runs of it as shipped
   and with one thing changed: Mitogen's `mitogen_linear` strategy (from PyPI, `bench/requirements.txt`;
   not something the collection needs), pipelining off, no SSH master connection, and site.yml's engine,
