@@ -54,10 +54,12 @@ AUTH_ENDPOINTS = ["registry TLS+auth", "nginx.me (ours)"]
 # (bench/nginx_variants.yml), each on its own port of nginx.me, pulls only.
 NGINX_VARIANTS = [
     {"name": "nginx's default proxy buffers (8 x 4k, temporary files)", "port": 8451,
-     "remove": ["proxy_buffers", "proxy_max_temp_file_size"]},
+     "remove": ["proxy_buffer_size", "proxy_buffers", "proxy_max_temp_file_size"]},
     {"name": "proxy_buffering off", "port": 8452, "location": ["proxy_buffering off"]},
-    {"name": "larger proxy buffers (16 x 256k)", "port": 8453, "remove": ["proxy_buffers"],
-     "location": ["proxy_buffer_size 256k", "proxy_buffers 16 256k"]},
+    {"name": "smaller proxy buffers (32 x 64k)", "port": 8453,
+     "remove": ["proxy_buffer_size", "proxy_buffers"], "location": ["proxy_buffers 32 64k"]},
+    {"name": "larger proxy buffers (16 x 1m)", "port": 8456, "remove": ["proxy_buffer_size", "proxy_buffers"],
+     "location": ["proxy_buffer_size 1m", "proxy_buffers 16 1m"]},
     {"name": "no keepalive to the registry", "port": 8454, "remove": ["keepalive"]},
     {"name": "TLS 1.3 with AES-128-GCM first (as the registry's Go)", "port": 8455,
      "remove": ["ssl_prefer_server_ciphers"],
